@@ -1,0 +1,88 @@
+"""HookContext: what ifupdown told a hook, as one frozen value.
+
+ifupdown, ifupdown2 and ifupdown-ng export slightly different environments
+(PHASE names, comma-joined ADDRFAM); this module is the one place that knows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from netguard.errors import NetguardError
+from netguard.options import POST_DOWN, POST_UP, PRE_DOWN, PRE_UP, parse_options
+
+# PHASE as exported by each implementation -> netguard's phase.
+_PHASE_ALIASES = {
+    "pre-up": PRE_UP,
+    "post-up": POST_UP,
+    "up": POST_UP,  # ifupdown-ng names the if-up.d phase "up"
+    "pre-down": PRE_DOWN,
+    "down": PRE_DOWN,
+    "post-down": POST_DOWN,
+}
+# Hook directory -> phase, for implementations that export no PHASE (busybox).
+_DIR_PHASES = {
+    "if-pre-up.d": PRE_UP,
+    "if-up.d": POST_UP,
+    "if-down.d": PRE_DOWN,
+    "if-post-down.d": POST_DOWN,
+}
+
+
+class UnknownPhase(NetguardError):
+    pass
+
+
+@dataclass(frozen=True)
+class HookContext:
+    iface: str
+    logical: str
+    families: frozenset[str]  # {"inet6"}, {"inet"}, both under ifupdown2
+    method: str
+    phase: str
+    verbose: bool
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_meta(self) -> bool:
+        """`ifup -a` runs hooks once for IFACE=--all, ADDRFAM=meta: not an interface."""
+        return self.iface == "--all" or "meta" in self.families or not self.iface
+
+    @property
+    def ipv6(self) -> bool:
+        return "inet6" in self.families
+
+    @property
+    def ipv4(self) -> bool:
+        return "inet" in self.families
+
+
+def phase_from(env: Mapping[str, str], script_path: str) -> str:
+    raw = env.get("PHASE", "")
+    if raw:
+        if raw not in _PHASE_ALIASES:
+            raise UnknownPhase(f"unknown PHASE {raw!r}; expected one of {', '.join(_PHASE_ALIASES)}")
+        return _PHASE_ALIASES[raw]
+    directory = os.path.basename(os.path.dirname(script_path))
+    if directory in _DIR_PHASES:
+        return _DIR_PHASES[directory]
+    raise UnknownPhase(f"no PHASE given and {script_path!r} is not in an if-*.d directory")
+
+
+def context_from_env(env: Mapping[str, str], script_path: str = "") -> HookContext:
+    """Build the context; raises OptionError/UnknownPhase with a user-ready line."""
+    iface = env.get("IFACE", "")
+    families = frozenset(f for f in env.get("ADDRFAM", "").split(",") if f)
+    meta = iface == "--all" or "meta" in families or not iface
+    return HookContext(
+        iface=iface,
+        logical=env.get("LOGICAL", iface),
+        families=families,
+        method=env.get("METHOD", ""),
+        phase=phase_from(env, script_path),
+        verbose=env.get("VERBOSITY", "0") not in ("", "0"),
+        options={} if meta else parse_options(env, iface),
+    )

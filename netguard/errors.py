@@ -1,0 +1,59 @@
+"""The exceptions netguard raises, and the exit codes they map to.
+
+Every failure a user can see is one of these, carrying the interface, the
+option and the fix, so that one place (hook.py, cli.py) turns it into one
+line on stderr and one exit code.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILURE = 1  # the thing asked for did not happen (DAD failed, timeout)
+EXIT_CONFIG = 2  # bad option value or configuration file
+EXIT_TIMEOUT = 3  # a bounded wait ran out
+
+
+class NetguardError(Exception):
+    """A failure with a message already fit for the user."""
+
+    exit_code = EXIT_FAILURE
+
+    def __init__(self, message: str, iface: str = "", option: str = "") -> None:
+        super().__init__(message)
+        self.iface = iface
+        self.option = option
+        self.message = message
+
+    def line(self) -> str:
+        """Format as `netguard: IFACE: option: message` (parts may be absent)."""
+        parts = ["netguard"]
+        if self.iface:
+            parts.append(self.iface)
+        if self.option:
+            parts.append(self.option)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+class OptionError(NetguardError):
+    """A stanza option has a value netguard does not accept."""
+
+    exit_code = EXIT_CONFIG
+
+
+class ConfigError(NetguardError):
+    """/etc/netguard/netguard.conf is unreadable or has a bad value."""
+
+    exit_code = EXIT_CONFIG
+
+
+class DadFailed(NetguardError):
+    """The kernel found another host using one of our addresses."""
+
+    exit_code = EXIT_FAILURE
+
+
+class WaitTimeout(NetguardError):
+    """A bounded wait ended with addresses still tentative."""
+
+    exit_code = EXIT_TIMEOUT

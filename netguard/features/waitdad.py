@@ -1,0 +1,105 @@
+"""`wait-dad`: ifup returns only when every IPv6 address is usable.
+
+Pure judgement of an address list; the bounded event-driven wait itself is
+watch.py, and hook.py turns the final verdict into an exit status.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from netguard.actions import Action, WaitForDad
+from netguard.config import Config
+from netguard.context import HookContext
+from netguard.errors import DadFailed, NetguardError, WaitTimeout
+from netguard.options import POST_UP
+from netguard.state import RT_SCOPE_UNIVERSE, Address
+
+OPTION = "wait-dad"
+PHASES = frozenset({POST_UP})
+# Methods whose global address comes from a router advertisement, not ifupdown.
+SLAAC_METHODS = frozenset({"auto"})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    failed: tuple[Address, ...]  # DAD found a duplicate
+    pending: tuple[Address, ...]  # still tentative
+    missing: tuple[str, ...]  # awaited addresses not present at all yet
+
+    @property
+    def finished(self) -> bool:
+        """Stop waiting: everything usable, or something failed for good."""
+        return bool(self.failed) or (not self.pending and not self.missing)
+
+    @property
+    def usable(self) -> bool:
+        return not self.failed and not self.pending and not self.missing
+
+
+NO_GLOBAL = "a router-advertised global address (no router on the link?)"
+
+
+def assess(addresses: list[Address], need_global: bool) -> Verdict:
+    """Every address of one interface must settle; SLAAC also needs a global one."""
+    failed = tuple(a for a in addresses if a.dadfailed)
+    pending = tuple(a for a in addresses if a.tentative and not a.dadfailed)
+    has_global = any(a.scope == RT_SCOPE_UNIVERSE and not a.dadfailed for a in addresses)
+    return Verdict(failed, pending, (NO_GLOBAL,) if need_global and not has_global else ())
+
+
+def assess_wanted(addresses: list[Address], wanted: list[ipaddress.IPv6Address]) -> Verdict:
+    """`netguard wait`: only the named addresses matter, on whatever interface."""
+    by_address: dict[ipaddress.IPv6Address, list[Address]] = {}
+    for found in addresses:
+        by_address.setdefault(ipaddress.IPv6Address(found.address), []).append(found)
+    failed: list[Address] = []
+    pending: list[Address] = []
+    missing: list[str] = []
+    for address in wanted:
+        copies = by_address.get(address, [])
+        if any(not (c.tentative or c.dadfailed) for c in copies):
+            continue
+        if any(c.dadfailed for c in copies):
+            failed.extend(c for c in copies if c.dadfailed)
+        elif copies:
+            pending.extend(copies)
+        else:
+            missing.append(str(address))
+    return Verdict(tuple(failed), tuple(pending), tuple(missing))
+
+
+def wanted(ctx: HookContext) -> bool:
+    setting = ctx.options.get(OPTION)
+    return ctx.phase in PHASES and setting is not None and setting.enabled
+
+
+def plan(ctx: HookContext, config: Config) -> list[Action]:
+    setting = ctx.options[OPTION]
+    timeout = setting.seconds if setting.seconds is not None else config.wait_dad_timeout
+    return [WaitForDad(timeout, ctx.method in SLAAC_METHODS, ctx.options["wait-dad-failure"])]
+
+
+def failure(verdict: Verdict, iface: str, timeout: float, carrierless: set[str]) -> NetguardError | None:
+    """The error a finished or timed-out wait ends with; None when all is usable."""
+    if verdict.failed:
+        names = ", ".join(a.address for a in verdict.failed)
+        return DadFailed(
+            f"duplicate address {names}: another host on the link uses it (dadfailed); "
+            "change the address or find the other host, then ifdown/ifup",
+            iface,
+            OPTION,
+        )
+    if verdict.usable:
+        return None
+    if carrierless:
+        names = ", ".join(sorted(carrierless))
+        why = f"no carrier on {names}: DAD cannot complete without a link; check the cable or peer"
+    else:
+        why = "check the link, or raise the timeout"
+    still = [f"{a.address}/{a.prefixlen} (tentative)" for a in verdict.pending]
+    still.extend(f"{what} (absent)" for what in verdict.missing)
+    return WaitTimeout(
+        f"timed out after {timeout:g} s, still waiting for: {', '.join(still)}; {why}", iface, OPTION
+    )

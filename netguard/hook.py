@@ -1,0 +1,81 @@
+"""The ifupdown hook: PHASE -> features, in a declared order, with one exit policy.
+
+Run by the /bin/sh shim as `python3 -m netguard.hook HOOK_PATH` only when a
+netguard option is set. Every phase validates every option first, so a bad
+value fails pre-up before anything changed (and ifup leaves the link down).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from netguard import apply, log, watch
+from netguard.actions import Action, WaitForDad, Warn, WriteSysctl
+from netguard.config import Config, load_config
+from netguard.context import HookContext, context_from_env
+from netguard.errors import EXIT_OK, NetguardError
+from netguard.features import dad, waitdad
+
+
+def _wait_for_dad(ctx: HookContext, action: WaitForDad) -> None:
+    from pyroute2 import IPRoute
+
+    from netguard.state import has_carrier, ipv6_addresses
+
+    with IPRoute() as ipr:
+        addresses, _ = watch.wait_until(
+            lambda: ipv6_addresses(ipr, ctx.iface),
+            lambda found: waitdad.assess(found, action.need_global).finished,
+            action.timeout,
+        )
+    verdict = waitdad.assess(addresses, action.need_global)
+    carrierless = set() if has_carrier(ctx.iface) else {ctx.iface}
+    problem = waitdad.failure(verdict, ctx.iface, action.timeout, carrierless)
+    if problem is None:
+        log.info(ctx.iface, waitdad.OPTION, f"{len(addresses)} IPv6 addresses usable")
+        return
+    if action.on_failure == "warn":
+        log.warn(ctx.iface, problem.option, problem.message)
+        return
+    raise problem
+
+
+def run_actions(ctx: HookContext, actions: list[Action]) -> None:
+    for action in actions:
+        if isinstance(action, Warn):
+            log.warn(ctx.iface, action.option, action.text)
+        elif isinstance(action, WriteSysctl):
+            apply.write_sysctl(action, ctx.iface)
+            log.info(ctx.iface, action.option, f"{action.path} = {action.value}")
+        elif isinstance(action, WaitForDad):
+            _wait_for_dad(ctx, action)
+        else:  # pragma: no cover - a new Action type without a runner
+            raise TypeError(f"no runner for {action!r}")
+
+
+def run_phase(ctx: HookContext, config: Config) -> None:
+    """The order within a phase is deliberate; each rule says why."""
+    if dad.wanted(ctx):
+        run_actions(ctx, dad.plan(ctx, dad.read_state(ctx.iface)))
+    # wait-dad before reject-asn: if the wait fails, ifup fails and the
+    # interface stays unrecorded, so nothing may be left behind to undo.
+    if waitdad.wanted(ctx):
+        run_actions(ctx, waitdad.plan(ctx, config))
+
+
+def main(argv: list[str]) -> int:
+    try:
+        ctx = context_from_env(os.environ, argv[1] if len(argv) > 1 else "")
+        if ctx.is_meta:
+            return EXIT_OK
+        log.set_verbose(ctx.verbose)
+        run_phase(ctx, load_config())
+    except NetguardError as err:
+        log.error(err.line())
+        return err.exit_code
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

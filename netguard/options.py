@@ -1,0 +1,211 @@
+"""Every netguard stanza option, declared once.
+
+The table below drives parsing of the ifupdown environment, the hook shim's
+early exit, `netguard check`, and the options reference in the docs; the
+environment name (IF_WAIT_DAD) is derived from the option name, never typed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from netguard.errors import OptionError
+
+PRE_UP, POST_UP, PRE_DOWN, POST_DOWN = "pre-up", "post-up", "pre-down", "post-down"
+PHASES = (PRE_UP, POST_UP, PRE_DOWN, POST_DOWN)
+
+MAX_WAIT_SECONDS = 300.0  # boot must never hang: even an explicit value is capped
+
+
+class BadValue(ValueError):
+    """Raised by a value parser; the message says what is accepted."""
+
+
+@dataclass(frozen=True)
+class WaitDad:
+    """`wait-dad` setting: seconds=None means the configured default."""
+
+    enabled: bool
+    seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    parse: Callable[[str], Any]
+    default: Any
+    accepted: str  # what values are accepted, for error messages and docs
+    help: str
+    example: str
+    phases: frozenset[str]
+    multi: bool = False  # a list: several per line, and repeated lines add up
+
+    @property
+    def env_name(self) -> str:
+        return "IF_" + self.name.upper().replace("-", "_")
+
+
+_ON = {"on", "yes", "true", "1"}
+_OFF = {"off", "no", "false", "0"}
+
+
+def parse_dad(value: str) -> str:
+    word = value.lower()
+    if word in _ON:
+        return "on"
+    if word in _OFF:
+        return "off"
+    raise BadValue("accepted: off, on")
+
+
+def parse_wait_dad(value: str) -> WaitDad:
+    word = value.lower()
+    if word in _ON:
+        return WaitDad(True)
+    if word in _OFF:
+        return WaitDad(False)
+    try:
+        seconds = float(word)
+    except ValueError:
+        raise BadValue("accepted: yes, no, or a timeout in seconds such as 5") from None
+    if not 0 < seconds <= MAX_WAIT_SECONDS:
+        raise BadValue(f"the timeout must be more than 0 and at most {MAX_WAIT_SECONDS:g} seconds")
+    return WaitDad(True, seconds)
+
+
+def parse_wait_dad_failure(value: str) -> str:
+    word = value.lower()
+    if word in ("fail", "warn"):
+        return word
+    raise BadValue("accepted: fail, warn")
+
+
+_ASN_RE = re.compile(r"(?:as)?(\d{1,10})", re.IGNORECASE)
+# RFC 7607 (AS0), RFC 6793 (AS_TRANS), RFC 7300 (last 16- and 32-bit ASNs).
+_RESERVED_ASNS = {0, 23456, 65535, 4294967295}
+
+
+def parse_asn(word: str) -> int:
+    match = _ASN_RE.fullmatch(word)
+    if not match:
+        raise BadValue("accepted: AS numbers such as 174 or AS174")
+    asn = int(match.group(1))
+    if asn > 4294967295 or asn in _RESERVED_ASNS:
+        raise BadValue("accepted: AS numbers from 1 to 4294967294, not reserved ones")
+    return asn
+
+
+def parse_prefix(word: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    try:
+        return ipaddress.ip_network(word, strict=True)
+    except ValueError:
+        raise BadValue(
+            "accepted: prefixes such as 2001:db8:100::/40 or 192.0.2.0/24, host bits zero"
+        ) from None
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        name="dad",
+        parse=parse_dad,
+        default=None,
+        accepted="off, on",
+        help="Duplicate Address Detection for every IPv6 address of the interface "
+        "(static, up-line, link-local, SLAAC): off makes them usable at once; "
+        "on restores the kernel default.",
+        example="dad off",
+        phases=frozenset({PRE_UP}),
+    ),
+    Option(
+        name="wait-dad",
+        parse=parse_wait_dad,
+        default=WaitDad(False),
+        accepted="yes, no, or a timeout in seconds",
+        help="Do not let ifup return until no IPv6 address of the interface is "
+        "tentative (yes: the configured default timeout, 10 s unless changed).",
+        example="wait-dad 5",
+        phases=frozenset({POST_UP}),
+    ),
+    Option(
+        name="wait-dad-failure",
+        parse=parse_wait_dad_failure,
+        default="fail",
+        accepted="fail, warn",
+        help="What wait-dad does when an address cannot be confirmed usable (DAD "
+        "found a duplicate, or the timeout ran out): fail makes ifup fail; warn "
+        "prints the same line as a warning and lets ifup succeed.",
+        example="wait-dad-failure warn",
+        phases=frozenset({POST_UP}),
+    ),
+    Option(
+        name="reject-asn",
+        parse=parse_asn,
+        default=(),
+        accepted="AS numbers such as 174 or AS174",
+        help="Install an unreachable route for every prefix the AS originates "
+        "(from the local cache), in the stanza's address family.",
+        example="reject-asn 174",
+        phases=frozenset({POST_UP, PRE_DOWN}),
+        multi=True,
+    ),
+    Option(
+        name="reject-asn-except",
+        parse=parse_prefix,
+        default=(),
+        accepted="IPv4 or IPv6 prefixes",
+        help="Prefixes no reject-asn route may cover; the covering prefixes are split around them.",
+        example="reject-asn-except 2001:db8:100::/48",
+        phases=frozenset({POST_UP, PRE_DOWN}),
+        multi=True,
+    ),
+)
+
+OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
+
+
+def any_option_set(env: Mapping[str, str]) -> bool:
+    """The Python twin of the shim's early exit."""
+    return any(env.get(option.env_name) for option in OPTIONS)
+
+
+def parse_option(option: Option, raw: str, iface: str) -> Any:
+    """Parse one raw environment value; errors name the interface and option."""
+    if option.multi:
+        # ifupdown joins repeated lines with newlines; commas are tolerated.
+        words = raw.replace(",", " ").split()
+        values = []
+        for word in words:
+            try:
+                value = option.parse(word)
+            except BadValue as err:
+                raise OptionError(f"bad value {word!r}; {err}", iface, option.name) from None
+            if value not in values:
+                values.append(value)
+        return tuple(values)
+    lines = [line.strip() for line in raw.strip().splitlines() if line.strip()]
+    if len(lines) > 1:
+        raise OptionError(
+            f"given {len(lines)} times; give it once (ifupdown2 reads only the first)",
+            iface,
+            option.name,
+        )
+    value = lines[0] if lines else ""
+    try:
+        return option.parse(value)
+    except BadValue as err:
+        raise OptionError(f"bad value {value!r}; {err}", iface, option.name) from None
+
+
+def parse_options(env: Mapping[str, str], iface: str) -> dict[str, Any]:
+    """All options, parsed; unset ones get their default."""
+    parsed: dict[str, Any] = {}
+    for option in OPTIONS:
+        raw = env.get(option.env_name)
+        parsed[option.name] = (
+            option.default if raw is None or not raw.strip() else parse_option(option, raw, iface)
+        )
+    return parsed

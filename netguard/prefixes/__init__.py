@@ -1,0 +1,1 @@
+"""Prefix data for reject-asn: the on-disk cache, sources and validation."""

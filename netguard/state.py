@@ -1,0 +1,126 @@
+"""Reads kernel state (IPv6 addresses and their DAD flags, links, sysctls).
+
+Nothing here writes. Results are plain dataclasses, so planning code can be
+tested with hand-made values and no root.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pyroute2 costs ~0.2 s to import: only on paths that need it
+    from pyroute2 import IPRoute
+
+IFA_F_NODAD = 0x02
+IFA_F_OPTIMISTIC = 0x04
+IFA_F_DADFAILED = 0x08
+IFA_F_TENTATIVE = 0x40
+IFA_F_PERMANENT = 0x80
+
+RT_SCOPE_UNIVERSE = 0
+RT_SCOPE_LINK = 253
+
+SYSCTL_IPV6_CONF = "/proc/sys/net/ipv6/conf"
+
+
+@dataclass(frozen=True)
+class Address:
+    """One IPv6 address as the kernel reports it."""
+
+    ifname: str
+    address: str
+    prefixlen: int
+    flags: int
+    scope: int
+
+    @property
+    def tentative(self) -> bool:
+        return bool(self.flags & IFA_F_TENTATIVE)
+
+    @property
+    def dadfailed(self) -> bool:
+        return bool(self.flags & IFA_F_DADFAILED)
+
+    @property
+    def optimistic(self) -> bool:
+        return bool(self.flags & IFA_F_OPTIMISTIC)
+
+    @property
+    def nodad(self) -> bool:
+        return bool(self.flags & IFA_F_NODAD)
+
+    @property
+    def dad_state(self) -> str:
+        """One word, as `ip addr` would show it."""
+        if self.dadfailed:
+            return "dadfailed"
+        if self.optimistic:
+            return "optimistic"
+        if self.tentative:
+            return "tentative"
+        if self.nodad:
+            return "nodad"
+        return "ok"
+
+
+def interface_exists(iface: str) -> bool:
+    return os.path.exists(f"/sys/class/net/{iface}")
+
+
+def has_carrier(iface: str) -> bool:
+    """False when the link is down or has no carrier (reading carrier of a down link fails)."""
+    try:
+        with open(f"/sys/class/net/{iface}/carrier", encoding="ascii") as handle:
+            return handle.read().strip() == "1"
+    except OSError:
+        return False
+
+
+def ipv6_sysctl_path(iface: str, key: str) -> str:
+    # A VLAN named eth0.100 appears as eth0/100 in /proc/sys.
+    return os.path.join(SYSCTL_IPV6_CONF, iface.replace(".", "/"), key)
+
+
+def read_ipv6_sysctl(iface: str, key: str) -> int | None:
+    """None when the interface has no IPv6 configuration (absent, or no inet6 device)."""
+    try:
+        with open(ipv6_sysctl_path(iface, key), encoding="ascii") as handle:
+            return int(handle.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _attr(message: dict, name: str) -> object:
+    for key, value in message.get("attrs", ()):
+        if key == name:
+            return value
+    return None
+
+
+def ipv6_addresses(ipr: IPRoute, ifname: str | None = None) -> list[Address]:
+    """Every IPv6 address (of one interface, or all); [] when the interface is gone."""
+    names = {link["index"]: _attr(link, "IFLA_IFNAME") for link in ipr.get_links()}
+    index = None
+    if ifname is not None:
+        matches = [i for i, name in names.items() if name == ifname]
+        if not matches:
+            return []
+        index = matches[0]
+    found = []
+    for message in ipr.get_addr(family=socket.AF_INET6):
+        if index is not None and message["index"] != index:
+            continue
+        flags = _attr(message, "IFA_FLAGS")
+        found.append(
+            Address(
+                ifname=str(names.get(message["index"], message["index"])),
+                address=str(_attr(message, "IFA_ADDRESS")),
+                prefixlen=message["prefixlen"],
+                flags=int(flags) if flags is not None else message["flags"],
+                scope=message["scope"],
+            )
+        )
+    return found

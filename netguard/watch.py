@@ -1,0 +1,56 @@
+"""Bounded, event-driven waits on kernel address state.
+
+Subscribe to the kernel's link and IPv6 address notifications first, then
+read the state, then sleep in select() until the next notification or the
+deadline: no event between the read and the wait is lost, nothing polls.
+Each wake-up re-reads the whole state instead of trusting the event, so a
+queued stale event can never make the wait believe an old flag.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+RTMGRP_LINK = 0x1
+RTMGRP_IPV6_IFADDR = 0x100
+_RECV_BUFFER = 1 << 20
+
+State = TypeVar("State")
+
+
+def _drain(sock: socket.socket) -> None:
+    while True:
+        try:
+            sock.recv(65536)
+        except BlockingIOError:
+            return
+        except OSError:  # ENOBUFS: events were dropped; the re-read covers them
+            continue
+
+
+def wait_until(
+    read_state: Callable[[], State],
+    finished: Callable[[State], bool],
+    timeout: float,
+) -> tuple[State, bool]:
+    """Return (last state, True) once finished(state), or (last state, False) at the deadline."""
+    deadline = time.monotonic() + timeout
+    with socket.socket(
+        socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_NONBLOCK, socket.NETLINK_ROUTE
+    ) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECV_BUFFER)
+        sock.bind((0, RTMGRP_LINK | RTMGRP_IPV6_IFADDR))
+        while True:
+            state = read_state()
+            if finished(state):
+                return state, True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return state, False
+            ready, _, _ = select.select([sock], [], [], remaining)
+            if ready:
+                _drain(sock)

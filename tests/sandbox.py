@@ -1,0 +1,138 @@
+"""Throwaway network namespaces with real ifupdown inside, for the root tiers.
+
+`ip netns exec NS ...` bind-mounts every entry of /etc/netns/NS/ over /etc,
+so a namespace gets its own /etc/network (interfaces file, hook
+directories) and /etc/netguard, and the real `ifup` runs the checkout's hooks
+against a veth that lives only in that namespace. Everything made here is
+removed by close(), which the fixtures call even when a test fails.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+SHIM = CHECKOUT / "ifupdown-hooks" / "netguard"
+HOOK_DIRS = ("if-pre-up.d", "if-up.d", "if-down.d", "if-post-down.d")
+# NETGUARD_TEST_INSTALLED=1 (autopkgtest): test the hooks the package installed.
+INSTALLED = os.environ.get("NETGUARD_TEST_INSTALLED") == "1"
+
+_counter = itertools.count()
+
+
+def unique_name(prefix: str) -> str:
+    """Short (IFNAMSIZ is 16), unique per run and per call."""
+    return f"{prefix}{os.getpid() % 100000}x{next(_counter)}"
+
+
+def run(*argv: str, check: bool = True, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(argv, check=check, capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+def hook_wrapper() -> str:
+    """The hook as installed in a sandbox: the checkout's shim, with its Python.
+
+    ifupdown wipes the environment, so the wrapper sets PYTHONPATH itself and
+    sources (not execs) the shim, which keeps $0 pointing into if-*.d.
+    """
+    return textwrap.dedent(
+        f"""\
+        #!/bin/sh
+        PYTHONPATH={CHECKOUT}
+        export PYTHONPATH
+        . {SHIM}
+        """
+    )
+
+
+class Namespace:
+    """A network namespace with its own /etc/netns/NAME tree."""
+
+    def __init__(self, prefix: str = "ng") -> None:
+        self.name = unique_name(prefix)
+        self.etc = Path("/etc/netns") / self.name
+        run("ip", "netns", "add", self.name)
+        self.etc.mkdir(parents=True)
+        self.exec("ip", "link", "set", "lo", "up")
+
+    def exec(self, *argv: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
+        return run("ip", "netns", "exec", self.name, *argv, check=check, timeout=timeout)
+
+    def sysctl(self, key: str, value: int | str) -> None:
+        self.exec("sysctl", "-q", "-w", f"{key}={value}")
+
+    def close(self) -> None:
+        run("ip", "netns", "del", self.name, check=False)
+        shutil.rmtree(self.etc, ignore_errors=True)
+
+
+class IfupdownHost(Namespace):
+    """A namespace set up for real ifup/ifdown with netguard's hooks."""
+
+    def __init__(self, prefix: str = "ng", config: str = "") -> None:
+        super().__init__(prefix)
+        self.state_dir = f"/run/netguard-tests/{self.name}/ifstate"
+        os.makedirs(self.state_dir)
+        network = self.etc / "network"
+        for directory in HOOK_DIRS:
+            (network / directory).mkdir(parents=True)
+            hook = network / directory / "netguard"
+            if INSTALLED:
+                shutil.copy(Path("/etc/network") / directory / "netguard", hook)
+            else:
+                hook.write_text(hook_wrapper())
+            hook.chmod(0o755)
+        netguard_etc = self.etc / "netguard"
+        netguard_etc.mkdir()
+        self.netguard_state = Path("/run/netguard-tests") / self.name / "netguard"
+        self.netguard_cache = Path("/run/netguard-tests") / self.name / "cache"
+        (netguard_etc / "netguard.conf").write_text(
+            f"State-Dir: {self.netguard_state}\nCache-Dir: {self.netguard_cache}\n{config}"
+        )
+
+    def write_interfaces(self, text: str) -> None:
+        (self.etc / "network" / "interfaces").write_text(textwrap.dedent(text))
+
+    def ifup(self, iface: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
+        return self.exec("ifup", "-v", "--state-dir", self.state_dir, iface, check=check, timeout=timeout)
+
+    def ifdown(self, iface: str, check: bool = True) -> subprocess.CompletedProcess:
+        return self.exec("ifdown", "-v", "--state-dir", self.state_dir, iface, check=check)
+
+    def close(self) -> None:
+        super().close()
+        shutil.rmtree(f"/run/netguard-tests/{self.name}", ignore_errors=True)
+
+
+def veth(left: Namespace, left_name: str, right: Namespace, right_name: str) -> None:
+    """A veth pair with one end in each namespace (names are per namespace)."""
+    # Created inside the namespaces: never an interface in the host's.
+    run(
+        "ip",
+        "-n",
+        left.name,
+        "link",
+        "add",
+        left_name,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        right_name,
+        "netns",
+        right.name,
+    )
+
+
+def ensure_etc_mountpoint(name: str) -> bool:
+    """`ip netns exec` can only bind-mount over an existing /etc/NAME; True if created here."""
+    target = Path("/etc") / name
+    if target.exists():
+        return False
+    target.mkdir(mode=0o755)
+    return True
