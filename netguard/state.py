@@ -80,8 +80,8 @@ def has_carrier(iface: str) -> bool:
 
 
 def ipv6_sysctl_path(iface: str, key: str) -> str:
-    # A VLAN named eth0.100 appears as eth0/100 in /proc/sys.
-    return os.path.join(SYSCTL_IPV6_CONF, iface.replace(".", "/"), key)
+    # The /proc path keeps dots (eth0.100); only sysctl(8) names swap them for slashes.
+    return os.path.join(SYSCTL_IPV6_CONF, iface, key)
 
 
 def read_ipv6_sysctl(iface: str, key: str) -> int | None:

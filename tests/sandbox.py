@@ -10,6 +10,7 @@ removed by close(), which the fixtures call even when a test fails.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import shutil
 import subprocess
@@ -101,6 +102,13 @@ class IfupdownHost(Namespace):
     def ifup(self, iface: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
         return self.exec("ifup", "-v", "--state-dir", self.state_dir, iface, check=check, timeout=timeout)
 
+    def ifup_then_bind(self, iface: str, addresses: list[str]) -> dict:
+        """ifup, then bind() at once on each address and the link-local one (bindprobe.py)."""
+        probe = str(CHECKOUT / "tests" / "bindprobe.py")
+        command = ["ifup", "--state-dir", self.state_dir, iface]
+        result = self.exec("/usr/bin/python3", probe, iface, *addresses, "--", *command, timeout=120)
+        return json.loads(result.stdout)
+
     def ifdown(self, iface: str, check: bool = True) -> subprocess.CompletedProcess:
         return self.exec("ifdown", "-v", "--state-dir", self.state_dir, iface, check=check)
 
@@ -127,6 +135,15 @@ def veth(left: Namespace, left_name: str, right: Namespace, right_name: str) -> 
         "netns",
         right.name,
     )
+
+
+def linked_pair(make_host, make_namespace, config: str = "") -> tuple[IfupdownHost, Namespace]:
+    """An ifupdown host whose eth0 is a veth to a peer namespace, peer end up."""
+    host = make_host("ngh", config)
+    peer = make_namespace("ngp")
+    veth(host, "eth0", peer, "eth0")
+    peer.exec("ip", "link", "set", "eth0", "up")
+    return host, peer
 
 
 def ensure_etc_mountpoint(name: str) -> bool:

@@ -1,0 +1,84 @@
+"""`dad` with the real ifup in a namespace: the blog's race, closed at its root."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.sandbox import linked_pair
+
+pytestmark = pytest.mark.ifupdown
+
+EADDRNOTAVAIL = 99
+RUNS = 20
+STANZA = """\
+iface eth0 inet6 static
+    address 2001:db8::1/64
+    up ip -6 addr add 2001:db8::2/64 dev eth0
+"""
+ADDRESSES = ["2001:db8::1", "2001:db8::2"]
+
+
+def cycle(host, runs: int) -> list[dict]:
+    results = []
+    for _ in range(runs):
+        results.append(host.ifup_then_bind("eth0", ADDRESSES))
+        host.ifdown("eth0")
+    return results
+
+
+def test_without_netguard_the_up_line_address_is_still_tentative(make_host, make_namespace):
+    """The race is real: ifupdown waits for its primary address only."""
+    host, _ = linked_pair(make_host, make_namespace)
+    host.write_interfaces(STANZA)
+    results = cycle(host, RUNS)
+    assert all(r["rc"] == 0 for r in results)
+    failed = sum(r["bind"]["2001:db8::2"] == EADDRNOTAVAIL for r in results)
+    assert failed > RUNS // 2, f"bind failed on the up-line address in only {failed}/{RUNS} runs"
+    # ifupdown's own settle-dad covers the primary address.
+    assert all(r["bind"]["2001:db8::1"] == 0 for r in results)
+
+
+def test_dad_off_makes_every_address_usable_at_once(make_host, make_namespace):
+    host, _ = linked_pair(make_host, make_namespace)
+    host.write_interfaces(STANZA + "    dad off\n")
+    results = cycle(host, RUNS)
+    for result in results:
+        assert result["rc"] == 0, result["stderr"]
+        assert result["bind"] == {"2001:db8::1": 0, "2001:db8::2": 0, "link-local": 0}
+    assert host.exec("cat", "/proc/sys/net/ipv6/conf/eth0/accept_dad").stdout.strip() == "0"
+
+
+def test_dad_on_restores_the_kernel_default(make_host, make_namespace):
+    host, _ = linked_pair(make_host, make_namespace)
+    host.exec("sysctl", "-q", "-w", "net.ipv6.conf.eth0.accept_dad=0")
+    host.write_interfaces(STANZA + "    dad on\n")
+    host.ifup("eth0")
+    assert host.exec("cat", "/proc/sys/net/ipv6/conf/eth0/accept_dad").stdout.strip() == "1"
+
+
+def test_all_accept_dad_overriding_is_reported(make_host, make_namespace):
+    host, _ = linked_pair(make_host, make_namespace)
+    host.exec("sysctl", "-q", "-w", "net.ipv6.conf.all.accept_dad=1")
+    host.write_interfaces(STANZA + "    dad off\n")
+    result = host.ifup("eth0")
+    assert "netguard: eth0: dad: warning: net.ipv6.conf.all.accept_dad is 1" in result.stderr
+
+
+def test_bad_value_stops_ifup_in_pre_up_and_leaves_the_link_down(make_host, make_namespace):
+    host, _ = linked_pair(make_host, make_namespace)
+    host.write_interfaces(STANZA + "    dad perhaps\n")
+    result = host.ifup("eth0", check=False)
+    assert result.returncode != 0
+    assert "netguard: eth0: dad: bad value 'perhaps'; accepted: off, on" in result.stderr
+    link = host.exec("ip", "-o", "link", "show", "eth0").stdout
+    assert ",UP" not in link and "<UP" not in link
+    assert "2001:db8" not in host.exec("ip", "-6", "addr", "show", "dev", "eth0").stdout
+
+
+def test_ifup_all_with_netguard_options(make_host, make_namespace):
+    """`ifup -a` calls hooks once with IFACE=--all; netguard must ignore that call."""
+    host, _ = linked_pair(make_host, make_namespace)
+    host.write_interfaces("auto lo\niface lo inet loopback\n\nauto eth0\n" + STANZA + "    dad off\n")
+    result = host.exec("ifup", "-a", "--state-dir", host.state_dir)
+    assert result.returncode == 0
+    assert "2001:db8::2/64 scope global \n" in host.exec("ip", "-6", "addr", "show", "dev", "eth0").stdout

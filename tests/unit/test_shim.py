@@ -1,0 +1,48 @@
+"""The /bin/sh shim: no Python unless a netguard option is set; knows every option."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from netguard.options import OPTIONS
+from tests.sandbox import SHIM
+
+BASE = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "IFACE": "eth0", "ADDRFAM": "inet6", "PHASE": "pre-up"}
+
+
+def trace(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run the shim under `sh -x` with Python swapped for `true`, to see whether it would exec."""
+    script = SHIM.read_text().replace("exec /usr/bin/python3", "exec true")
+    return subprocess.run(["sh", "-x", "-c", script, str(SHIM)], env=env, capture_output=True, text=True)
+
+
+def test_no_option_exits_before_python():
+    result = trace({**BASE, "IF_ADDRESS": "2001:db8::1/64"})
+    assert result.returncode == 0
+    assert "exec" not in result.stderr
+
+
+@pytest.mark.parametrize("option", OPTIONS, ids=lambda o: o.name)
+def test_each_option_starts_python(option):
+    result = trace({**BASE, option.env_name: option.example.split(" ", 1)[1]})
+    assert result.returncode == 0
+    assert "+ exec true -m netguard.hook" in result.stderr
+
+
+def test_ifup_all_pseudo_interface_exits_before_python():
+    result = trace({**BASE, "IFACE": "--all", "ADDRFAM": "meta", "IF_DAD": "off"})
+    assert result.returncode == 0
+    assert "exec" not in result.stderr
+
+
+def test_shim_names_exactly_the_declared_options():
+    named = set(re.findall(r"\$\{(IF_[A-Z_]+)\}", SHIM.read_text()))
+    assert named == {option.env_name for option in OPTIONS}
+
+
+def test_shim_name_has_no_dot_and_is_executable():
+    assert "." not in SHIM.name  # run-parts skips names with dots
+    assert SHIM.stat().st_mode & 0o111
