@@ -13,7 +13,9 @@ def test_defaults_when_file_is_absent(tmp_path):
 
 
 def test_keys_comments_and_case(tmp_path):
-    text = "# netguard configuration\nState-Dir: /tmp/state\nwait-dad-timeout: 2.5\nReject-Allow-Special: yes\n"
+    text = (
+        "# netguard configuration\nState-Dir: /tmp/state\nwait-dad-timeout: 2.5\nReject-Allow-Special: yes\n"
+    )
     config = parse_config(text)
     assert config.state_dir == "/tmp/state"
     assert config.wait_dad_timeout == 2.5

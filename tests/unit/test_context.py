@@ -27,7 +27,12 @@ def test_phase_names(phase, expected):
 
 @pytest.mark.parametrize(
     ("directory", "expected"),
-    [("if-pre-up.d", "pre-up"), ("if-up.d", "post-up"), ("if-down.d", "pre-down"), ("if-post-down.d", "post-down")],
+    [
+        ("if-pre-up.d", "pre-up"),
+        ("if-up.d", "post-up"),
+        ("if-down.d", "pre-down"),
+        ("if-post-down.d", "post-down"),
+    ],
     ids=lambda v: v,
 )
 def test_phase_from_hook_directory_when_phase_is_not_exported(directory, expected):
@@ -42,7 +47,9 @@ def test_unknown_phase_is_an_explicit_error():
 
 
 def test_ifup_all_pseudo_interface_is_meta_and_not_parsed():
-    ctx = context_from_env({"IFACE": "--all", "ADDRFAM": "meta", "METHOD": "none", "PHASE": "pre-up", "IF_DAD": "bad"})
+    ctx = context_from_env(
+        {"IFACE": "--all", "ADDRFAM": "meta", "METHOD": "none", "PHASE": "pre-up", "IF_DAD": "bad"}
+    )
     assert ctx.is_meta
     assert ctx.options == {}
 

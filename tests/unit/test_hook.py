@@ -8,7 +8,9 @@ import sys
 from tests.sandbox import CHECKOUT
 
 
-def run_hook(env: dict[str, str], path: str = "/etc/network/if-pre-up.d/netguard") -> subprocess.CompletedProcess:
+def run_hook(
+    env: dict[str, str], path: str = "/etc/network/if-pre-up.d/netguard"
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "netguard.hook", path],
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(CHECKOUT), **env},
@@ -18,14 +20,22 @@ def run_hook(env: dict[str, str], path: str = "/etc/network/if-pre-up.d/netguard
 
 
 def test_bad_value_is_one_line_and_exit_2_before_anything_happens():
-    result = run_hook({"IFACE": "eth0", "ADDRFAM": "inet6", "METHOD": "static", "PHASE": "pre-up", "IF_DAD": "maybe"})
+    result = run_hook(
+        {"IFACE": "eth0", "ADDRFAM": "inet6", "METHOD": "static", "PHASE": "pre-up", "IF_DAD": "maybe"}
+    )
     assert result.returncode == 2
     assert result.stderr == "netguard: eth0: dad: bad value 'maybe'; accepted: off, on\n"
 
 
 def test_bad_value_in_another_phase_option_still_fails_pre_up():
     # wait-dad acts in post-up, but a typo must stop ifup before the link goes up.
-    env = {"IFACE": "eth0", "ADDRFAM": "inet6", "METHOD": "static", "PHASE": "pre-up", "IF_WAIT_DAD": "sometimes"}
+    env = {
+        "IFACE": "eth0",
+        "ADDRFAM": "inet6",
+        "METHOD": "static",
+        "PHASE": "pre-up",
+        "IF_WAIT_DAD": "sometimes",
+    }
     result = run_hook(env)
     assert result.returncode == 2
     assert "netguard: eth0: wait-dad: bad value 'sometimes'" in result.stderr
