@@ -1,7 +1,5 @@
 """`python3 -m netguard` is the `netguard` command."""
 
-import sys
+from netguard.cli import run
 
-from netguard.cli import main
-
-sys.exit(main(sys.argv[1:]))
+run()

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import sys
 
 from netguard import __version__, log
 from netguard.config import DEFAULT_CONFIG_PATH, load_config
-from netguard.errors import EXIT_OK, NetguardError, OptionError
+from netguard.errors import EXIT_OK, NetguardError, OptionError, exit_now
 from netguard.options import MAX_WAIT_SECONDS, OPTIONS
 
 
@@ -96,5 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         return err.exit_code
 
 
+def run() -> None:
+    """Console entry point: main(), then a fast exit (see errors.exit_now)."""
+    exit_now(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

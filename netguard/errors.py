@@ -57,3 +57,18 @@ class WaitTimeout(NetguardError):
     """A bounded wait ended with addresses still tentative."""
 
     exit_code = EXIT_TIMEOUT
+
+
+def exit_now(code: int) -> None:
+    """Exit without interpreter teardown, which costs ~50-90 ms once pyroute2 is loaded.
+
+    ifup (and a service's ExecStartPre) waits for our exit, so that teardown
+    would sit between "the address settled" and "the service starts".
+    Nothing is left to clean up: the kernel closes our sockets.
+    """
+    import os
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

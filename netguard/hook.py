@@ -14,7 +14,7 @@ from netguard import apply, log, watch
 from netguard.actions import Action, WaitForDad, Warn, WriteSysctl
 from netguard.config import Config, load_config
 from netguard.context import HookContext, context_from_env
-from netguard.errors import EXIT_OK, NetguardError
+from netguard.errors import EXIT_OK, NetguardError, exit_now
 from netguard.features import dad, waitdad
 
 
@@ -78,4 +78,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    exit_now(main(sys.argv))

@@ -9,12 +9,15 @@ removed by close(), which the fixtures call even when a test fails.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import json
 import os
+import select
 import shutil
 import subprocess
 import textwrap
+import time
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -153,3 +156,53 @@ def ensure_etc_mountpoint(name: str) -> bool:
         return False
     target.mkdir(mode=0o755)
     return True
+
+
+class AddressMonitor:
+    """`ip -ts monitor address` in a namespace: when did the kernel change a flag?
+
+    Started before the action under test. `ip monitor` has no readiness
+    signal, so a marker address is added on lo (again, until its event shows)
+    to know the monitor is subscribed before the test goes on.
+    """
+
+    def __init__(self, namespace: Namespace) -> None:
+        self.process = subprocess.Popen(
+            ["ip", "netns", "exec", namespace.name, "ip", "-ts", "monitor", "address"],
+            stdout=subprocess.PIPE,
+        )
+        assert self.process.stdout is not None
+        self.fd = self.process.stdout.fileno()
+        self.output = b""
+        marker = f"2001:db8:ffff::{next(_counter) + 1:x}"
+        deadline = time.monotonic() + 10
+        while marker.encode() not in self.output:
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("ip monitor did not start")
+            namespace.exec("ip", "-6", "addr", "replace", f"{marker}/128", "dev", "lo", "nodad")
+            self._read(0.2)
+            namespace.exec("ip", "-6", "addr", "del", f"{marker}/128", "dev", "lo", check=False)
+
+    def _read(self, timeout: float) -> None:
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if ready:
+            self.output += os.read(self.fd, 65536)
+
+    def stop(self) -> list[tuple[float, str]]:
+        """Every event as (UNIX time, text)."""
+        self.process.terminate()
+        rest, _ = self.process.communicate(timeout=10)
+        events = []
+        for line in (self.output + rest).decode().splitlines():
+            if line.startswith("["):
+                stamp, text = line[1:].split("]", 1)
+                events.append((datetime.datetime.fromisoformat(stamp).timestamp(), text))
+        return events
+
+
+def first_event(events: list[tuple[float, str]], address: str, *, has: str = "", lacks: str = "") -> float:
+    for stamp, text in events:
+        if f" {address}/" in text and (not has or has in text) and (not lacks or lacks not in text):
+            return stamp
+    raise AssertionError(f"no event for {address} (has {has!r}, lacks {lacks!r}) in {events}")

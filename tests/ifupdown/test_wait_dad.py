@@ -1,0 +1,104 @@
+"""`wait-dad` with the real ifup: every address usable when ifup returns."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+
+from tests.sandbox import AddressMonitor, first_event, linked_pair
+
+pytestmark = pytest.mark.ifupdown
+
+RUNS = 20
+STANZA = """\
+iface eth0 inet6 static
+    address 2001:db8::1/64
+    up ip -6 addr add 2001:db8::2/64 dev eth0
+"""
+ADDRESSES = ["2001:db8::1", "2001:db8::2"]
+UP_LINE_ONLY = """\
+iface eth0 inet6 manual
+    up ip -6 addr add 2001:db8::2/64 dev eth0
+"""
+
+
+def test_wait_dad_makes_every_address_usable_20_of_20(make_host, make_namespace):
+    host, _ = linked_pair(make_host, make_namespace)
+    host.write_interfaces(STANZA + "    wait-dad 10\n")
+    for _ in range(RUNS):
+        result = host.ifup_then_bind("eth0", ADDRESSES)
+        assert result["rc"] == 0, result["stderr"]
+        assert result["bind"] == {"2001:db8::1": 0, "2001:db8::2": 0, "link-local": 0}
+        host.ifdown("eth0")
+
+
+def test_duplicate_fails_ifup_within_half_a_second_naming_the_address(make_host, make_namespace):
+    host, peer = linked_pair(make_host, make_namespace)
+    peer.exec("ip", "-6", "addr", "add", "2001:db8::2/64", "dev", "eth0", "nodad")
+    host.write_interfaces(STANZA + "    wait-dad 10\n")
+    monitor = AddressMonitor(host)
+    result = host.ifup("eth0", check=False)
+    returned = time.time()
+    events = monitor.stop()
+    assert result.returncode != 0
+    assert "netguard: eth0: wait-dad: duplicate address 2001:db8::2" in result.stderr
+    failed_at = first_event(events, "2001:db8::2", has="dadfailed")
+    assert returned - failed_at < 0.5, f"ifup returned {returned - failed_at:.3f} s after dadfailed"
+    host.exec("ifdown", "--force", "--state-dir", host.state_dir, "eth0", check=False)
+
+
+def test_duplicate_with_warn_lets_ifup_succeed(make_host, make_namespace):
+    host, peer = linked_pair(make_host, make_namespace)
+    peer.exec("ip", "-6", "addr", "add", "2001:db8::2/64", "dev", "eth0", "nodad")
+    host.write_interfaces(STANZA + "    wait-dad 10\n    wait-dad-failure warn\n")
+    result = host.ifup("eth0")
+    assert "netguard: eth0: wait-dad: warning: duplicate address 2001:db8::2" in result.stderr
+
+
+@pytest.mark.parametrize("policy", ["fail", "warn"])
+def test_no_carrier_is_named_and_ifup_returns_at_the_timeout(make_host, make_namespace, policy):
+    host, peer = linked_pair(make_host, make_namespace)
+    peer.exec("ip", "link", "set", "eth0", "down")
+    host.write_interfaces(UP_LINE_ONLY + f"    wait-dad 2\n    wait-dad-failure {policy}\n")
+    start = time.monotonic()
+    result = host.ifup("eth0", check=False)
+    took = time.monotonic() - start
+    assert "timed out after 2 s, still waiting for: 2001:db8::2/64 (tentative)" in result.stderr
+    assert "no carrier on eth0: DAD cannot complete without a link" in result.stderr
+    assert 2.0 <= took < 4.0
+    assert (result.returncode == 0) == (policy == "warn")
+
+
+def test_wait_dad_yes_uses_the_configured_timeout(make_host, make_namespace):
+    host, peer = linked_pair(make_host, make_namespace, config="Wait-Dad-Timeout: 1\n")
+    peer.exec("ip", "link", "set", "eth0", "down")
+    host.write_interfaces(UP_LINE_ONLY + "    wait-dad yes\n")
+    result = host.ifup("eth0", check=False)
+    assert "timed out after 1 s" in result.stderr
+
+
+def test_inet6_auto_waits_for_the_router_advertised_address(make_host, make_namespace, tmp_path):
+    host, peer = linked_pair(make_host, make_namespace)
+    peer.exec("sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
+    conf = tmp_path / "radvd.conf"
+    conf.write_text(
+        "interface eth0 {\n AdvSendAdvert on;\n MinRtrAdvInterval 3;\n MaxRtrAdvInterval 10;\n"
+        " prefix 2001:db8:1::/64 { AdvOnLink on; AdvAutonomous on; };\n};\n"
+    )
+    radvd = subprocess.Popen(
+        ["ip", "netns", "exec", peer.name, "radvd", "-n", "-C", str(conf), "-p", str(tmp_path / "radvd.pid")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        host.write_interfaces("iface eth0 inet6 auto\n    wait-dad 15\n")
+        result = host.ifup("eth0")
+        shown = host.exec("ip", "-6", "addr", "show", "dev", "eth0", "scope", "global").stdout
+        assert "inet6 2001:db8:1:" in shown, result.stderr
+        assert "tentative" not in shown
+    finally:
+        radvd.terminate()
+        radvd.wait(timeout=10)
