@@ -17,6 +17,15 @@ class WriteSysctl:
 
 
 @dataclass(frozen=True)
+class MarkOptimistic:
+    """Turn a tentative address optimistic: bind() works while DAD goes on."""
+
+    address: str
+    prefixlen: int
+    option: str
+
+
+@dataclass(frozen=True)
 class Warn:
     option: str
     text: str
@@ -29,4 +38,4 @@ class WaitForDad:
     on_failure: str  # "fail" or "warn"
 
 
-Action = WriteSysctl | Warn | WaitForDad
+Action = WriteSysctl | MarkOptimistic | Warn | WaitForDad

@@ -11,11 +11,12 @@ import os
 import sys
 
 from netguard import apply, log, watch
-from netguard.actions import Action, WaitForDad, Warn, WriteSysctl
+from netguard.actions import Action, MarkOptimistic, WaitForDad, Warn, WriteSysctl
 from netguard.config import Config, load_config
 from netguard.context import HookContext, context_from_env
 from netguard.errors import EXIT_OK, NetguardError, exit_now
 from netguard.features import dad, waitdad
+from netguard.options import POST_UP, PRE_UP
 
 
 def _wait_for_dad(ctx: HookContext, action: WaitForDad) -> None:
@@ -41,6 +42,15 @@ def _wait_for_dad(ctx: HookContext, action: WaitForDad) -> None:
     raise problem
 
 
+def _addresses(iface: str) -> list:
+    from pyroute2 import IPRoute
+
+    from netguard.state import ipv6_addresses
+
+    with IPRoute() as ipr:
+        return ipv6_addresses(ipr, iface)
+
+
 def run_actions(ctx: HookContext, actions: list[Action]) -> None:
     for action in actions:
         if isinstance(action, Warn):
@@ -48,6 +58,9 @@ def run_actions(ctx: HookContext, actions: list[Action]) -> None:
         elif isinstance(action, WriteSysctl):
             apply.write_sysctl(action, ctx.iface)
             log.info(ctx.iface, action.option, f"{action.path} = {action.value}")
+        elif isinstance(action, MarkOptimistic):
+            apply.mark_optimistic(action, ctx.iface)
+            log.info(ctx.iface, action.option, f"{action.address} marked optimistic")
         elif isinstance(action, WaitForDad):
             _wait_for_dad(ctx, action)
         else:  # pragma: no cover - a new Action type without a runner
@@ -56,8 +69,12 @@ def run_actions(ctx: HookContext, actions: list[Action]) -> None:
 
 def run_phase(ctx: HookContext, config: Config) -> None:
     """The order within a phase is deliberate; each rule says why."""
-    if dad.wanted(ctx):
+    if dad.wanted(ctx) and ctx.phase == PRE_UP:
         run_actions(ctx, dad.plan(ctx, dad.read_state(ctx.iface)))
+    # dad optimistic before wait-dad: marking is instant, and a wait then
+    # still sees (and reports) a duplicate.
+    if dad.wanted(ctx) and ctx.phase == POST_UP:
+        run_actions(ctx, dad.plan_optimistic(_addresses(ctx.iface)))
     # wait-dad before reject-asn: if the wait fails, ifup fails and the
     # interface stays unrecorded, so nothing may be left behind to undo.
     if waitdad.wanted(ctx):

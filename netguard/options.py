@@ -59,7 +59,9 @@ def parse_dad(value: str) -> str:
         return "on"
     if word in _OFF:
         return "off"
-    raise BadValue("accepted: off, on")
+    if word == "optimistic":
+        return "optimistic"
+    raise BadValue("accepted: off, on, optimistic")
 
 
 def parse_wait_dad(value: str) -> WaitDad:
@@ -113,12 +115,13 @@ OPTIONS: tuple[Option, ...] = (
         name="dad",
         parse=parse_dad,
         default=None,
-        accepted="off, on",
+        accepted="off, on, optimistic",
         help="Duplicate Address Detection for every IPv6 address of the interface "
         "(static, up-line, link-local, SLAAC): off makes them usable at once; "
-        "on restores the kernel default.",
+        "on restores the kernel default; optimistic (RFC 4429) keeps DAD running "
+        "but lets services bind at once, and still reports a duplicate.",
         example="dad off",
-        phases=frozenset({PRE_UP}),
+        phases=frozenset({PRE_UP, POST_UP}),
     ),
     Option(
         name="wait-dad",

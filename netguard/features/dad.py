@@ -1,4 +1,5 @@
-"""`dad off|on`: the interface's accept_dad sysctl, written in pre-up.
+"""`dad off|on|optimistic`: the interface's DAD sysctls in pre-up, and in
+post-up (optimistic only) the flag on addresses ifupdown added.
 
 pre-up runs before ifupdown adds any address, so with `dad off` no address
 of the interface (static, up-line, link-local, SLAAC) is ever tentative.
@@ -8,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netguard.actions import Action, Warn, WriteSysctl
+from netguard.actions import Action, MarkOptimistic, Warn, WriteSysctl
 from netguard.context import HookContext
-from netguard.options import PRE_UP
-from netguard.state import interface_exists, ipv6_sysctl_path, read_ipv6_sysctl
+from netguard.options import POST_UP, PRE_UP
+from netguard.state import IFA_F_PERMANENT, Address, interface_exists, ipv6_sysctl_path, read_ipv6_sysctl
 
 OPTION = "dad"
-PHASES = frozenset({PRE_UP})
+PHASES = frozenset({PRE_UP, POST_UP})
 KERNEL_DEFAULT_ACCEPT_DAD = 1
 
 
@@ -36,10 +37,18 @@ def read_state(iface: str) -> DadState:
 
 
 def wanted(ctx: HookContext) -> bool:
-    return ctx.phase in PHASES and ctx.options.get(OPTION) is not None
+    setting = ctx.options.get(OPTION)
+    if setting is None:
+        return False
+    return ctx.phase == PRE_UP or (ctx.phase == POST_UP and setting == "optimistic")
+
+
+def _write(ctx: HookContext, key: str, value: int) -> WriteSysctl:
+    return WriteSysctl(ipv6_sysctl_path(ctx.iface, key), value, OPTION)
 
 
 def plan(ctx: HookContext, state: DadState) -> list[Action]:
+    """pre-up: the sysctls that decide DAD for every address added from now on."""
     setting = ctx.options[OPTION]
     if not state.exists:
         # Hooks run in name order: `vlan` (and others sorting after `netguard`)
@@ -54,17 +63,18 @@ def plan(ctx: HookContext, state: DadState) -> list[Action]:
         ]
     if state.accept_dad is None:
         return [Warn(OPTION, f"{ctx.iface} has no IPv6 configuration (IPv6 disabled?); nothing to do")]
-    if setting == "on":
+    if setting in ("on", "optimistic"):
         # Restore what a new interface would get, unless the admin turned that off too.
         value = state.default_accept_dad or KERNEL_DEFAULT_ACCEPT_DAD
-        return (
-            []
-            if state.accept_dad == value
-            else [WriteSysctl(ipv6_sysctl_path(ctx.iface, "accept_dad"), value, OPTION)]
-        )
-    actions: list[Action] = []
+        actions: list[Action] = [] if state.accept_dad == value else [_write(ctx, "accept_dad", value)]
+        if setting == "optimistic":
+            # optimistic_dad: link-local and SLAAC addresses start optimistic, and the
+            # kernel honours the flag on ours; use_optimistic: they may be a source.
+            actions += [_write(ctx, "optimistic_dad", 1), _write(ctx, "use_optimistic", 1)]
+        return actions
+    actions = []
     if state.accept_dad != 0:
-        actions.append(WriteSysctl(ipv6_sysctl_path(ctx.iface, "accept_dad"), 0, OPTION))
+        actions.append(_write(ctx, "accept_dad", 0))
     if state.all_accept_dad:
         # The kernel uses max(all, interface): the write above alone changes nothing.
         actions.append(
@@ -75,3 +85,12 @@ def plan(ctx: HookContext, state: DadState) -> list[Action]:
             )
         )
     return actions
+
+
+def plan_optimistic(addresses: list[Address]) -> list[Action]:
+    """post-up: addresses ifupdown added (never optimistic: `ip addr add` has no flag) become so."""
+    return [
+        MarkOptimistic(a.address, a.prefixlen, OPTION)
+        for a in addresses
+        if a.tentative and not a.optimistic and not a.dadfailed and a.flags & IFA_F_PERMANENT
+    ]

@@ -69,7 +69,7 @@ def test_bad_value_stops_ifup_in_pre_up_and_leaves_the_link_down(make_host, make
     host.write_interfaces(STANZA + "    dad perhaps\n")
     result = host.ifup("eth0", check=False)
     assert result.returncode != 0
-    assert "netguard: eth0: dad: bad value 'perhaps'; accepted: off, on" in result.stderr
+    assert "netguard: eth0: dad: bad value 'perhaps'; accepted: off, on, optimistic" in result.stderr
     link = host.exec("ip", "-o", "link", "show", "eth0").stdout
     assert ",UP" not in link and "<UP" not in link
     assert "2001:db8" not in host.exec("ip", "-6", "addr", "show", "dev", "eth0").stdout
@@ -82,3 +82,32 @@ def test_ifup_all_with_netguard_options(make_host, make_namespace):
     result = host.exec("ifup", "-a", "--state-dir", host.state_dir)
     assert result.returncode == 0
     assert "2001:db8::2/64 scope global \n" in host.exec("ip", "-6", "addr", "show", "dev", "eth0").stdout
+
+
+def test_dad_optimistic_makes_addresses_usable_and_still_detects_duplicates(make_host, make_namespace):
+    host, peer = linked_pair(make_host, make_namespace)
+    host.write_interfaces(STANZA + "    dad optimistic\n    up ip -6 addr add 2001:db8::3/64 dev eth0\n")
+    for _ in range(5):
+        result = host.ifup_then_bind("eth0", [*ADDRESSES, "2001:db8::3"])
+        assert result["rc"] == 0, result["stderr"]
+        assert result["bind"] == {"2001:db8::1": 0, "2001:db8::2": 0, "2001:db8::3": 0, "link-local": 0}
+        host.ifdown("eth0")
+    # DAD still runs: a peer holding 2001:db8::3 makes it dadfailed, as without netguard.
+    peer.exec("ip", "-6", "addr", "add", "2001:db8::3/64", "dev", "eth0", "nodad")
+    host.write_interfaces(STANZA + "    dad optimistic\n    up ip -6 addr add 2001:db8::3/64 dev eth0\n")
+    host.ifup("eth0")
+    waiter = host.exec("/usr/bin/python3", "-c", WAIT_FOR_DADFAILED, "2001:db8::3", check=False, timeout=30)
+    assert waiter.returncode == 0, waiter.stderr
+
+
+# Watches with plain ip(8) so this test does not depend on netguard's own waiter.
+WAIT_FOR_DADFAILED = """
+import subprocess, sys, time
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline:
+    out = subprocess.run(["ip", "-6", "addr", "show", "dev", "eth0", "dadfailed"], capture_output=True, text=True).stdout
+    if sys.argv[1] + "/" in out:
+        sys.exit(0)
+    time.sleep(0.1)
+sys.exit("no dadfailed")
+"""

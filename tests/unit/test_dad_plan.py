@@ -50,3 +50,26 @@ def test_missing_interface_in_pre_up_is_said_clearly():
 def test_no_ipv6_configuration():
     (action,) = dad.plan(ctx("off"), DadState(True, None, 0, 1))
     assert isinstance(action, Warn) and "no IPv6 configuration" in action.text
+
+
+def test_optimistic_keeps_dad_on_and_enables_optimistic_sysctls():
+    base = "/proc/sys/net/ipv6/conf/eth0/"
+    assert dad.plan(ctx("optimistic"), DadState(True, 0, 0, 1)) == [
+        WriteSysctl(base + "accept_dad", 1, "dad"),
+        WriteSysctl(base + "optimistic_dad", 1, "dad"),
+        WriteSysctl(base + "use_optimistic", 1, "dad"),
+    ]
+
+
+def test_post_up_marks_only_permanent_tentative_addresses():
+    from netguard.actions import MarkOptimistic
+    from netguard.state import IFA_F_DADFAILED, IFA_F_OPTIMISTIC, IFA_F_PERMANENT, IFA_F_TENTATIVE, Address
+
+    addresses = [
+        Address("eth0", "2001:db8::1", 64, IFA_F_PERMANENT, 0),  # settled
+        Address("eth0", "2001:db8::2", 64, IFA_F_PERMANENT | IFA_F_TENTATIVE, 0),  # up-line
+        Address("eth0", "2001:db8::3", 64, IFA_F_PERMANENT | IFA_F_TENTATIVE | IFA_F_OPTIMISTIC, 0),
+        Address("eth0", "2001:db8::4", 64, IFA_F_PERMANENT | IFA_F_TENTATIVE | IFA_F_DADFAILED, 0),
+        Address("eth0", "2001:db8::5", 64, IFA_F_TENTATIVE, 0),  # SLAAC: the kernel's own
+    ]
+    assert dad.plan_optimistic(addresses) == [MarkOptimistic("2001:db8::2", 64, "dad")]

@@ -24,7 +24,7 @@ def test_bad_value_is_one_line_and_exit_2_before_anything_happens():
         {"IFACE": "eth0", "ADDRFAM": "inet6", "METHOD": "static", "PHASE": "pre-up", "IF_DAD": "maybe"}
     )
     assert result.returncode == 2
-    assert result.stderr == "netguard: eth0: dad: bad value 'maybe'; accepted: off, on\n"
+    assert result.stderr == "netguard: eth0: dad: bad value 'maybe'; accepted: off, on, optimistic\n"
 
 
 def test_bad_value_in_another_phase_option_still_fails_pre_up():

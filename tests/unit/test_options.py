@@ -39,7 +39,7 @@ def test_wait_dad_values(raw, expected):
 @pytest.mark.parametrize(
     ("env_name", "raw", "shown"),
     [
-        ("IF_DAD", "maybe", "accepted: off, on"),
+        ("IF_DAD", "maybe", "accepted: off, on, optimistic"),
         ("IF_WAIT_DAD", "soon", "accepted: yes, no"),
         ("IF_WAIT_DAD", "0.0", "more than 0"),
         ("IF_WAIT_DAD", "301", "at most 300"),
