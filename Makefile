@@ -23,8 +23,9 @@ deb:    ## ../netguard_$(VERSION)_all.deb, then copied to out/
 	mkdir -p out && cp ../netguard_$(VERSION)_all.deb out/
 	lintian --fail-on error out/netguard_$(VERSION)_all.deb
 
-bench:
+bench: ## figures for the README (root for the namespace ones)
 	$(PYTHON) bench/noop_hook.py
+	$(PYTHON) -m bench.wait_dad
 
 clean:
 	rm -rf out build .pybuild debian/netguard debian/.debhelper debian/files \
