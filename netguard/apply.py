@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import errno
 import os
+import socket
 
+from netguard import rtnl
 from netguard.actions import MarkOptimistic, WriteSysctl
 from netguard.errors import NetguardError
 from netguard.state import IFA_F_OPTIMISTIC
@@ -49,3 +51,63 @@ def mark_optimistic(action: MarkOptimistic, iface: str) -> None:
             iface,
             action.option,
         ) from None
+
+
+_CHUNK = 64 * 1024  # bytes of messages per send(); the kernel handles each send synchronously
+
+
+def change_routes(
+    delete: list[rtnl.Route], add: list[rtnl.Route], protocol: int
+) -> list[tuple[rtnl.Route, str, int]]:
+    """Delete then add unreachable routes in batches; return the failures as (route, verb, errno).
+
+    Messages go without ACK requests, many per send(): the kernel answers
+    only errors, each carrying our sequence number, which maps it back to its
+    prefix. The last message asks for an ACK, so its answer (ACK or error)
+    proves every earlier message has been processed. Deleting a route that
+    is already gone is not a failure.
+    """
+    plan = [(rtnl.RTM_DELROUTE, r) for r in delete] + [(rtnl.RTM_NEWROUTE, r) for r in add]
+    if not plan:
+        return []
+    failures: list[tuple[rtnl.Route, str, int]] = []
+    last_seq = len(plan)
+    finished = False
+
+    def take(buffer: bytes) -> None:
+        nonlocal finished
+        for kind, _flags, seq, payload in rtnl.messages(buffer):
+            if kind != rtnl.NLMSG_ERROR or not 0 < seq <= last_seq:
+                continue
+            code = rtnl.error_code(payload)
+            if seq == last_seq:
+                finished = True
+            verb, route = plan[seq - 1]
+            if code and not (verb == rtnl.RTM_DELROUTE and code in (errno.ESRCH, errno.ENOENT)):
+                failures.append((route, "delete" if verb == rtnl.RTM_DELROUTE else "add", code))
+
+    with socket.socket(
+        socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, socket.NETLINK_ROUTE
+    ) as sock:
+        for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
+            sock.setsockopt(socket.SOL_SOCKET, option, 1 << 22)
+        sock.bind((0, 0))
+        chunk: list[bytes] = []
+        size = 0
+        for seq, (verb, route) in enumerate(plan, 1):
+            message = rtnl.route_message(verb, route, protocol, seq, ack=seq == last_seq)
+            chunk.append(message)
+            size += len(message)
+            if size >= _CHUNK or seq == last_seq:
+                sock.send(b"".join(chunk))
+                chunk, size = [], 0
+                # Drain the errors already queued so the receive buffer never overflows.
+                while True:
+                    try:
+                        take(sock.recv(1 << 20, socket.MSG_DONTWAIT))
+                    except BlockingIOError:
+                        break
+        sock.settimeout(10)  # bounded: the kernel answered synchronously, this is a safety net
+        while not finished:
+            take(sock.recv(1 << 20))
+    return failures

@@ -48,6 +48,39 @@ def cmd_wait(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Fill the cache from a plain list: air-gapped hosts, labs, tests."""
+    from netguard.options import BadValue, parse_asn
+    from netguard.prefixes.cache import CacheEntry, now_utc, parse_prefix_lines, write_entry
+
+    try:
+        asn = parse_asn(args.asn)
+    except BadValue as err:
+        raise OptionError(f"bad AS number {args.asn!r}; {err}", "", "import") from None
+    try:
+        with open(args.file, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, UnicodeError) as err:
+        raise OptionError(f"cannot read {args.file}: {err}", "", "import") from None
+    prefixes, bad = parse_prefix_lines(lines)
+    if bad:
+        number, text = bad[0]
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise OptionError(
+            f"{args.file}:{number}: {text!r} is not a prefix{more}; fix the list (one prefix per line, # comments)",
+            "",
+            "import",
+        )
+    stamp = now_utc()
+    entry = CacheEntry(
+        asn, f"import:{args.source or args.file}", stamp, stamp, tuple(dict.fromkeys(prefixes))
+    )
+    path = write_entry(load_config(args.config).cache_dir, entry)
+    v6 = sum(p.version == 6 for p in entry.prefixes)
+    print(f"AS{asn}: {v6} IPv6 and {len(entry.prefixes) - v6} IPv4 prefixes cached in {path}")
+    return EXIT_OK
+
+
 def cmd_options(args: argparse.Namespace) -> int:
     """The option table, as the docs and `netguard check` see it."""
     for option in OPTIONS:
@@ -79,6 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     wait.add_argument("addresses", nargs="+", metavar="ADDRESS")
     wait.set_defaults(run=cmd_wait)
+
+    importer = commands.add_parser("import", help="cache an AS's prefixes from a plain list (one per line)")
+    importer.add_argument("asn", metavar="ASN", help="174 or AS174")
+    importer.add_argument("file", metavar="FILE", help="prefixes, one per line, # comments")
+    importer.add_argument("--source", help="where the list came from, recorded in the cache")
+    importer.set_defaults(run=cmd_import)
 
     options = commands.add_parser("options", help="list the stanza options netguard understands")
     options.set_defaults(run=cmd_options)

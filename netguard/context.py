@@ -45,6 +45,7 @@ class HookContext:
     phase: str
     verbose: bool
     options: Mapping[str, Any] = field(default_factory=dict)
+    gateway: str = ""  # IF_GATEWAY: reject-asn must never cover it
 
     @property
     def is_meta(self) -> bool:
@@ -85,4 +86,5 @@ def context_from_env(env: Mapping[str, str], script_path: str = "") -> HookConte
         phase=phase_from(env, script_path),
         verbose=env.get("VERBOSITY", "0") not in ("", "0"),
         options={} if meta else parse_options(env, iface),
+        gateway=env.get("IF_GATEWAY", ""),
     )

@@ -15,7 +15,7 @@ from netguard.actions import Action, MarkOptimistic, WaitForDad, Warn, WriteSysc
 from netguard.config import Config, load_config
 from netguard.context import HookContext, context_from_env
 from netguard.errors import EXIT_OK, NetguardError, exit_now
-from netguard.features import dad, waitdad
+from netguard.features import dad, reject, waitdad
 from netguard.options import POST_UP, PRE_UP
 
 
@@ -67,6 +67,47 @@ def run_actions(ctx: HookContext, actions: list[Action]) -> None:
             raise TypeError(f"no runner for {action!r}")
 
 
+def _reject_up(ctx: HookContext, config: Config) -> None:
+    """Best-effort: every problem is a warning and ifup goes on (see README)."""
+    from netguard import reconcile, state
+    from netguard.prefixes.cache import CacheError, read_entry
+    from netguard.prefixes.safety import Limits
+
+    entries = []
+    for asn in ctx.options[reject.OPTION]:
+        try:
+            entries.append(read_entry(config.cache_dir, asn))
+        except CacheError as err:
+            log.warn(ctx.iface, reject.OPTION, err.message)
+    protected = state.protected_things([ctx.gateway] if ctx.gateway else [])
+    limits = Limits(config.reject_min_length_ipv6, config.reject_min_length_ipv4, config.reject_allow_special)
+    for family in reject.stanza_families(ctx):
+        version, _ = reject.FAMILIES[family]
+        prefixes, warnings = reject.plan_prefixes(
+            version, entries, ctx.options["reject-asn-except"], protected, limits
+        )
+        for warning in warnings:
+            log.warn(ctx.iface, reject.OPTION, warning)
+        outcome = reconcile.set_wants(config, ctx.iface, family, prefixes)
+        if outcome is not None:
+            log.info(
+                ctx.iface,
+                reject.OPTION,
+                f"{outcome.wanted} {family} routes wanted; kernel: +{outcome.added} -{outcome.deleted}",
+            )
+
+
+def _reject_down(ctx: HookContext, config: Config) -> None:
+    from netguard import reconcile
+
+    for family in reject.stanza_families(ctx):
+        outcome = reconcile.set_wants(config, ctx.iface, family, None)
+        if outcome is not None:
+            log.info(
+                ctx.iface, reject.OPTION, f"{family}: kernel -{outcome.deleted} (+{outcome.added} healed)"
+            )
+
+
 def run_phase(ctx: HookContext, config: Config) -> None:
     """The order within a phase is deliberate; each rule says why."""
     if dad.wanted(ctx) and ctx.phase == PRE_UP:
@@ -79,6 +120,13 @@ def run_phase(ctx: HookContext, config: Config) -> None:
     # interface stays unrecorded, so nothing may be left behind to undo.
     if waitdad.wanted(ctx):
         run_actions(ctx, waitdad.plan(ctx, config))
+    # reject-asn last in post-up; in pre-down (if-down.d) first, mirroring it:
+    # the routes live exactly while the stanza's addresses are configured.
+    if reject.wanted(ctx):
+        try:
+            _reject_up(ctx, config) if ctx.phase == POST_UP else _reject_down(ctx, config)
+        except OSError as err:
+            log.warn(ctx.iface, reject.OPTION, f"routes not changed: {err}; run ifup again to retry")
 
 
 def main(argv: list[str]) -> int:

@@ -48,12 +48,12 @@ def require(reason: str | None) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _netguard_etc_mountpoint() -> Iterator[None]:
-    """/etc/netguard must exist for `ip netns exec` to bind-mount the sandbox's over it."""
-    created = os.geteuid() == 0 and sandbox.ensure_etc_mountpoint("netguard")
+    """/etc/netguard and /etc/iproute2 must exist for `ip netns exec` to bind-mount a sandbox's over them."""
+    created = [name for name in ("netguard", "iproute2") if os.geteuid() == 0 and sandbox.ensure_etc_mountpoint(name)]
     yield
-    if created:
+    for name in created:
         with contextlib.suppress(OSError):
-            os.rmdir("/etc/netguard")
+            os.rmdir(f"/etc/{name}")
 
 
 @pytest.fixture

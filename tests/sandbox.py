@@ -95,9 +95,25 @@ class IfupdownHost(Namespace):
         netguard_etc.mkdir()
         self.netguard_state = Path("/run/netguard-tests") / self.name / "netguard"
         self.netguard_cache = Path("/run/netguard-tests") / self.name / "cache"
+        self._iproute2_names()
         (netguard_etc / "netguard.conf").write_text(
             f"State-Dir: {self.netguard_state}\nCache-Dir: {self.netguard_cache}\n{config}"
         )
+
+    def _iproute2_names(self) -> None:
+        """/etc/iproute2 for the namespace: the host's files plus netguard's protocol name."""
+        target = self.etc / "iproute2"
+        if Path("/etc/iproute2").is_dir():
+            shutil.copytree("/etc/iproute2", target, symlinks=True)
+        protos = target / "rt_protos.d"
+        protos.mkdir(parents=True, exist_ok=True)
+        source = (
+            Path("/etc/iproute2/rt_protos.d/netguard.conf") if INSTALLED else CHECKOUT / "debian" / "rt_protos.conf"
+        )
+        shutil.copy(source, protos / "netguard.conf")
+
+    def write_resolv_conf(self, text: str) -> None:
+        (self.etc / "resolv.conf").write_text(text)
 
     def write_interfaces(self, text: str) -> None:
         (self.etc / "network" / "interfaces").write_text(textwrap.dedent(text))

@@ -1,0 +1,104 @@
+"""What a reject route must never cover, checked before anything is installed.
+
+A wrong prefix in the cache must not cut this host off its own network: no
+default route, nothing too short, no special-purpose space, and nothing
+that covers one of the host's addresses, a gateway, an on-link prefix or a
+nameserver. Pure: the protected things are passed in.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
+# RFC 6890 and the IANA special-purpose registries: never a transit's announcement.
+SPECIAL_PURPOSE = tuple(
+    ipaddress.ip_network(p)
+    for p in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+        "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
+        "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+        "2001:db8::/32", "2001::/32", "2002::/16", "3fff::/20",
+    )
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Protected:
+    """The host's own things, read from the kernel and /etc/resolv.conf."""
+
+    addresses: frozenset[IPAddress]  # own addresses, gateways, nameservers
+    prefixes: frozenset[IPNetwork]  # on-link prefixes
+
+
+@dataclass(frozen=True)
+class Limits:
+    min_length_v6: int = 16
+    min_length_v4: int = 8
+    allow_special: bool = False
+
+
+def _span(network: IPNetwork) -> tuple[int, int, int]:
+    start = int(network.network_address)
+    return network.version, start, start | int(network.hostmask)
+
+
+_SPECIAL_SPANS = tuple((_span(n), n) for n in SPECIAL_PURPOSE)
+_GLOBAL_V6 = _span(GLOBAL_UNICAST_V6)
+
+
+class _Checker:
+    """refusal() on integers: ipaddress's overlaps() would cost seconds on a full table."""
+
+    def __init__(self, protected: Protected, limits: Limits) -> None:
+        self.limits = limits
+        self.addresses = [(a.version, int(a), a) for a in protected.addresses]
+        self.onlink = [(_span(p), p) for p in protected.prefixes]
+
+    def refusal(self, prefix: IPNetwork) -> str | None:
+        limits = self.limits
+        version, start, end = _span(prefix)
+        if prefix.prefixlen == 0:
+            return "a default route"
+        minimum = limits.min_length_v6 if version == 6 else limits.min_length_v4
+        if prefix.prefixlen < minimum:
+            return f"shorter than /{minimum} (Reject-Min-Length-IPv{version})"
+        if not limits.allow_special:
+            if version == 6 and not (_GLOBAL_V6[1] <= start and end <= _GLOBAL_V6[2]):
+                return "outside global unicast 2000::/3 (link-local, ULA, multicast, ...)"
+            for (s_version, s_start, s_end), special in _SPECIAL_SPANS:
+                if s_version == version and start <= s_end and s_start <= end:
+                    return f"special-purpose space ({special})"
+        for a_version, value, address in self.addresses:
+            if a_version == version and start <= value <= end:
+                return f"covers {address}, an address this host needs (own address, gateway or nameserver)"
+        for (o_version, o_start, o_end), onlink in self.onlink:
+            if o_version == version and start <= o_end and o_start <= end:
+                return f"overlaps the on-link prefix {onlink}"
+        return None
+
+
+def refusal(prefix: IPNetwork, protected: Protected, limits: Limits) -> str | None:
+    """Why this prefix must not become a reject route, or None."""
+    return _Checker(protected, limits).refusal(prefix)
+
+
+def screen(
+    prefixes: Iterable[IPNetwork], protected: Protected, limits: Limits
+) -> tuple[list[IPNetwork], list[tuple[IPNetwork, str]]]:
+    """Split into (kept, refused with the reason)."""
+    checker = _Checker(protected, limits)
+    kept: list[IPNetwork] = []
+    refused: list[tuple[IPNetwork, str]] = []
+    for prefix in prefixes:
+        reason = checker.refusal(prefix)
+        if reason is None:
+            kept.append(prefix)
+        else:
+            refused.append((prefix, reason))
+    return kept, refused

@@ -1,0 +1,76 @@
+"""The one sequence that changes reject routes, for the hook and the CLI.
+
+Under the State-Dir lock: record what this interface wants, take the union
+of every interface's wants, dump our routes from the kernel, and apply only
+the difference. Re-running it is harmless; a run killed half-way is
+completed by the next one. Routes are best-effort: problems are warnings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from netguard import apply, log, state, wants
+from netguard.config import Config
+from netguard.features import reject
+from netguard.prefixes.setops import IPNetwork
+
+MAX_FAILURES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    wanted: int  # routes this interface wants
+    total: int  # routes all interfaces want (this family)
+    added: int
+    deleted: int
+    failed: int
+
+
+def _report(iface: str, failures: list) -> None:
+    import os
+
+    for route, verb, code in failures[:MAX_FAILURES_SHOWN]:
+        prefix = reject.rtnl.network_of(route)
+        hint = "a route for it exists that is not netguard's; left alone" if code == 17 else os.strerror(code)
+        log.warn(iface, reject.OPTION, f"cannot {verb} unreachable route {prefix}: {hint}")
+    if len(failures) > MAX_FAILURES_SHOWN:
+        log.warn(iface, reject.OPTION, f"... and {len(failures) - MAX_FAILURES_SHOWN} more route failures")
+
+
+def _sync(
+    config: Config, family: str, current: dict[str, list[str]], iface: str
+) -> tuple[int, int, int, int]:
+    _version, address_family = reject.FAMILIES[family]
+    want = reject.union(current, family)
+    installed = state.netguard_routes(address_family, reject.PROTOCOL)
+    delete, add = reject.difference(want, installed)
+    failures = apply.change_routes(delete, add, reject.PROTOCOL)
+    _report(iface, failures)
+    return len(want), len(add), len(delete), len(failures)
+
+
+def set_wants(config: Config, iface: str, family: str, prefixes: list[IPNetwork] | None) -> Outcome | None:
+    """Make the kernel hold the union with this interface wanting `prefixes` (None: nothing, it goes down)."""
+    with wants.locked(config.state_dir):
+        current = wants.all_wants(config.state_dir)
+        key = f"{iface}.{family}"
+        if prefixes is None:
+            current.pop(key, None)
+        else:
+            current[key] = [str(p) for p in prefixes]
+            total = sum(len(v) for v in current.values())
+            if total > config.reject_max_routes:
+                log.warn(
+                    iface,
+                    reject.OPTION,
+                    f"{total} reject routes in all would exceed Reject-Max-Routes "
+                    f"{config.reject_max_routes}; nothing changed; raise it in /etc/netguard/netguard.conf",
+                )
+                return None
+        if prefixes is None:
+            wants.remove_wants(config.state_dir, iface, family)
+        else:
+            wants.write_wants(config.state_dir, iface, family, prefixes)
+        total, added, deleted, failed = _sync(config, family, current, iface)
+    return Outcome(len(prefixes or ()), total, added, deleted, failed)
