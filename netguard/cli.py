@@ -73,7 +73,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
     stamp = now_utc()
     entry = CacheEntry(
-        asn, f"import:{args.source or args.file}", stamp, stamp, tuple(dict.fromkeys(prefixes))
+        asn,
+        f"import:{args.source or args.file}",
+        stamp,
+        stamp,
+        tuple(sorted(set(prefixes), key=lambda p: (p.version, p))),
     )
     path = write_entry(load_config(args.config).cache_dir, entry)
     v6 = sum(p.version == 6 for p in entry.prefixes)

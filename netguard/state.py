@@ -162,28 +162,40 @@ def netguard_routes(family: int, protocol: int) -> set[rtnl.Route]:
     return _dump_routes(family, protocol, lambda payload: rtnl.parse_route(payload, protocol))
 
 
-def protected_things(extra: list[str]) -> Protected:
+def protected_things(gateways: list[str]) -> Protected:
     """Own addresses and on-link prefixes (every interface), default gateways, nameservers."""
     from pyroute2 import IPRoute
 
-    addresses: set = set()
-    prefixes: set = set()
-    for family in (socket.AF_INET, socket.AF_INET6):
-        for gateway in _dump_routes(family, 0, rtnl.parse_default_gateway):
-            addresses.add(ipaddress.ip_address(gateway))
+    own: set = set()
+    onlink: set = set()
     with IPRoute() as ipr:
         for message in ipr.get_addr():
             value = _attr(message, "IFA_ADDRESS") or _attr(message, "IFA_LOCAL")
             if value is None:
                 continue
             interface = ipaddress.ip_interface(f"{value}/{message['prefixlen']}")
-            addresses.add(interface.ip)
+            own.add(interface.ip)
             if interface.network.prefixlen < interface.network.max_prefixlen:
-                prefixes.add(interface.network)
-    for text in [*extra, *nameservers()]:
+                onlink.add(interface.network)
+    gateway_addresses = {
+        ipaddress.ip_address(packed)
+        for family in (socket.AF_INET, socket.AF_INET6)
+        for packed in _dump_routes(family, 0, rtnl.parse_default_gateway)
+    }
+    return Protected(
+        own=frozenset(own),
+        gateways=frozenset(gateway_addresses | set(_addresses(gateways))),
+        nameservers=frozenset(_addresses(nameservers())),
+        onlink=frozenset(onlink),
+    )
+
+
+def _addresses(texts: list[str]) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    found = []
+    for text in texts:
         with contextlib.suppress(ValueError):
-            addresses.add(ipaddress.ip_address(text.split("%")[0]))
-    return Protected(frozenset(addresses), frozenset(prefixes))
+            found.append(ipaddress.ip_address(text.split("%")[0]))
+    return found
 
 
 def nameservers(path: str = "/etc/resolv.conf") -> list[str]:

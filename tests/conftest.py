@@ -49,7 +49,9 @@ def require(reason: str | None) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _netguard_etc_mountpoint() -> Iterator[None]:
     """/etc/netguard and /etc/iproute2 must exist for `ip netns exec` to bind-mount a sandbox's over them."""
-    created = [name for name in ("netguard", "iproute2") if os.geteuid() == 0 and sandbox.ensure_etc_mountpoint(name)]
+    created = [
+        name for name in ("netguard", "iproute2") if os.geteuid() == 0 and sandbox.ensure_etc_mountpoint(name)
+    ]
     yield
     for name in created:
         with contextlib.suppress(OSError):

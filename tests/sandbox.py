@@ -67,6 +67,21 @@ class Namespace:
     def exec(self, *argv: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
         return run("ip", "netns", "exec", self.name, *argv, check=check, timeout=timeout)
 
+    def python(self, code: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """Run Python code inside the namespace with the checkout importable."""
+        return run(
+            "ip", "netns", "exec", self.name, "/usr/bin/python3", "-c", code, *args,
+            check=check, env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
+        )  # fmt: skip
+
+    def netguard(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """The netguard command inside the namespace (the installed one under autopkgtest)."""
+        command = ["/usr/sbin/netguard"] if INSTALLED else ["/usr/bin/python3", "-m", "netguard"]
+        return run(
+            "ip", "netns", "exec", self.name, *command, *args,
+            check=check, env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
+        )  # fmt: skip
+
     def sysctl(self, key: str, value: int | str) -> None:
         self.exec("sysctl", "-q", "-w", f"{key}={value}")
 
@@ -108,7 +123,9 @@ class IfupdownHost(Namespace):
         protos = target / "rt_protos.d"
         protos.mkdir(parents=True, exist_ok=True)
         source = (
-            Path("/etc/iproute2/rt_protos.d/netguard.conf") if INSTALLED else CHECKOUT / "debian" / "rt_protos.conf"
+            Path("/etc/iproute2/rt_protos.d/netguard.conf")
+            if INSTALLED
+            else CHECKOUT / "debian" / "rt_protos.conf"
         )
         shutil.copy(source, protos / "netguard.conf")
 

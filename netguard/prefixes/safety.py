@@ -32,8 +32,10 @@ SPECIAL_PURPOSE = tuple(
 class Protected:
     """The host's own things, read from the kernel and /etc/resolv.conf."""
 
-    addresses: frozenset[IPAddress]  # own addresses, gateways, nameservers
-    prefixes: frozenset[IPNetwork]  # on-link prefixes
+    own: frozenset[IPAddress] = frozenset()  # addresses of every interface
+    gateways: frozenset[IPAddress] = frozenset()  # default routes' and the stanza's
+    nameservers: frozenset[IPAddress] = frozenset()  # /etc/resolv.conf
+    onlink: frozenset[IPNetwork] = frozenset()  # prefixes of every interface's addresses
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,16 @@ class _Checker:
 
     def __init__(self, protected: Protected, limits: Limits) -> None:
         self.limits = limits
-        self.addresses = [(a.version, int(a), a) for a in protected.addresses]
-        self.onlink = [(_span(p), p) for p in protected.prefixes]
+        self.addresses = [
+            (a.version, int(a), f"covers {what} {a}")
+            for what, group in (
+                ("this host's address", protected.own),
+                ("the gateway", protected.gateways),
+                ("the nameserver", protected.nameservers),
+            )
+            for a in sorted(group, key=lambda a: (a.version, a))
+        ]
+        self.onlink = [(_span(p), p) for p in sorted(protected.onlink, key=lambda p: (p.version, p))]
 
     def refusal(self, prefix: IPNetwork) -> str | None:
         limits = self.limits
@@ -74,9 +84,9 @@ class _Checker:
             for (s_version, s_start, s_end), special in _SPECIAL_SPANS:
                 if s_version == version and start <= s_end and s_start <= end:
                     return f"special-purpose space ({special})"
-        for a_version, value, address in self.addresses:
+        for a_version, value, reason in self.addresses:
             if a_version == version and start <= value <= end:
-                return f"covers {address}, an address this host needs (own address, gateway or nameserver)"
+                return reason
         for (o_version, o_start, o_end), onlink in self.onlink:
             if o_version == version and start <= o_end and o_start <= end:
                 return f"overlaps the on-link prefix {onlink}"

@@ -1,0 +1,195 @@
+"""`reject-asn` with the real ifup/ifdown: exact, reversible, shared, parallel, safe."""
+
+from __future__ import annotations
+
+import ipaddress
+import subprocess
+
+import pytest
+
+from tests.sandbox import INSTALLED, veth
+
+pytestmark = pytest.mark.ifupdown
+
+LAB = "Reject-Allow-Special: yes\n"  # the tests use documentation prefixes (RFC 3849, 5737)
+AS64500 = ["2001:db8:100::/40", "2001:db8:100:5::/64", "2001:db8:200::/48", "198.51.100.0/24"]
+AS64501 = ["2001:db8:200::/48", "2001:db8:300::/48"]
+COLLAPSED_V6 = ["2001:db8:100::/40", "2001:db8:200::/48", "2001:db8:300::/48"]
+
+
+def stanza(iface: str, options: str, family: str = "inet6") -> str:
+    method = f"iface {iface} {family} manual\n" if family == "inet6" else f"iface {iface} inet manual\n"
+    return method + f"    {options}\n"
+
+
+def import_asn(host, asn: int, prefixes: list[str]) -> None:
+    listing = host.netguard_state.parent / f"as{asn}.txt"  # not under /etc/netns: ip netns exec would bind it
+    listing.write_text("\n".join(prefixes) + "\n")
+    host.netguard("import", str(asn), str(listing))
+
+
+def routes(host, family: str = "-6") -> list[str]:
+    shown = host.exec("ip", family, "route", "show", "proto", "netguard").stdout
+    return sorted(line.split()[1] for line in shown.splitlines())
+
+
+@pytest.fixture
+def host(make_host, make_namespace):
+    host = make_host("ngr", LAB)
+    peer = make_namespace("ngp")
+    for n in range(2):
+        veth(host, f"eth{n}", peer, f"eth{n}")
+    import_asn(host, 64500, AS64500)
+    import_asn(host, 64501, AS64501)
+    return host
+
+
+def test_up_installs_exactly_the_collapsed_set_and_down_removes_it(host):
+    host.write_interfaces(stanza("eth0", "reject-asn 64500 AS64501"))
+    host.ifup("eth0")
+    assert routes(host) == COLLAPSED_V6
+    assert routes(host, "-4") == []  # an inet6 stanza installs IPv6 prefixes only
+    for probe in ("2001:db8:1ff::1", "2001:db8:200::1", "2001:db8:300:1::1"):
+        got = host.exec("ip", "-6", "route", "get", probe, check=False)
+        assert got.returncode != 0 and "No route to host" in got.stderr  # the unreachable route answers
+    connect = host.python(
+        "import socket; s = socket.socket(socket.AF_INET6); s.connect(('2001:db8:300::1', 80))", check=False
+    )
+    assert "No route to host" in connect.stderr  # EHOSTUNREACH at once, no timeout
+    host.ifdown("eth0")
+    assert routes(host) == []
+
+
+def test_ifup_twice_is_idempotent(host):
+    host.write_interfaces(stanza("eth0", "reject-asn 64500 64501"))
+    host.ifup("eth0")
+    second = host.exec("ifup", "--force", "--state-dir", host.state_dir, "eth0")
+    assert "netguard" not in second.stderr
+    assert routes(host) == COLLAPSED_V6
+
+
+def test_inet_stanza_installs_only_ipv4(host):
+    host.write_interfaces(stanza("eth0", "reject-asn 64500", family="inet"))
+    host.ifup("eth0")
+    assert routes(host, "-4") == ["198.51.100.0/24"]
+    assert routes(host) == []
+
+
+def test_shared_asn_survives_until_the_last_interface_goes_down(host):
+    host.write_interfaces(stanza("eth0", "reject-asn 64500") + stanza("eth1", "reject-asn 64501"))
+    host.ifup("eth0")
+    host.ifup("eth1")
+    assert routes(host) == COLLAPSED_V6
+    host.ifdown("eth0")
+    assert routes(host) == ["2001:db8:200::/48", "2001:db8:300::/48"]  # AS64501 still wants these
+    host.ifdown("eth1")
+    assert routes(host) == []
+
+
+def test_eight_interfaces_in_parallel_give_the_exact_union(make_host, make_namespace):
+    host = make_host("ngr", LAB)
+    peer = make_namespace("ngp")
+    expected = set()
+    text = ""
+    for n in range(8):
+        veth(host, f"eth{n}", peer, f"eth{n}")
+        # Four /40s per AS, none adjacent (so none collapse), and one /40 every AS shares.
+        prefixes = [str(ipaddress.ip_network(f"2001:db8:{n:x}{2 * k:x}00::/40")) for k in range(4)]
+        prefixes.append("2001:db8:ff00::/40")
+        import_asn(host, 64500 + n, prefixes)
+        expected.update(prefixes)
+        text += stanza(f"eth{n}", f"reject-asn {64500 + n}")
+    host.write_interfaces(text)
+    command = ["ip", "netns", "exec", host.name, "ifup", "--state-dir", host.state_dir]
+    processes = [subprocess.Popen([*command, f"eth{n}"], stderr=subprocess.PIPE, text=True) for n in range(8)]
+    for process in processes:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    assert routes(host) == sorted(expected)
+    for n in range(0, 8, 2):
+        host.ifdown(f"eth{n}")
+    assert "2001:db8:ff00::/40" in routes(host) and len(routes(host)) == 4 * 4 + 1
+
+
+@pytest.mark.skipif(INSTALLED, reason="runs the checkout's hook module directly")
+def test_killed_half_way_then_ifup_again_gives_the_exact_set(make_host, make_namespace):
+    host = make_host("ngr", LAB + "Reject-Max-Routes: 1000000\n")
+    peer = make_namespace("ngp")
+    veth(host, "eth0", peer, "eth0")
+    # Every other /56, so nothing collapses: 200,000 routes (~0.5 s of batches to interrupt).
+    prefixes = [f"2001:db8:{2 * n >> 8:x}:{2 * n & 0xFF:x}00::/56" for n in range(200000)]
+    import_asn(host, 64500, prefixes)
+    host.write_interfaces(stanza("eth0", "reject-asn 64500"))
+    monitor = subprocess.Popen(
+        ["ip", "netns", "exec", host.name, "ip", "monitor", "route"], stdout=subprocess.PIPE, text=True
+    )
+    ifup = subprocess.Popen(["ip", "netns", "exec", host.name, "ifup", "--state-dir", host.state_dir, "eth0"])
+    assert monitor.stdout is not None
+    seen = 0
+    for line in monitor.stdout:  # the first routes arrive: the hook is in the middle of its batches
+        seen += "proto netguard" in line or "proto 241" in line
+        if seen >= 100 or ifup.poll() is not None:
+            break
+    subprocess.run(["pkill", "-KILL", "-f", "netguard.hook"], check=False)
+    ifup.wait(timeout=60)
+    monitor.terminate()
+    monitor.wait(timeout=10)
+    partial = int(host.exec("sh", "-c", "ip -6 route show proto netguard | wc -l").stdout)
+    assert 0 < partial < len(prefixes), f"not killed half-way ({partial} routes)"
+    host.exec("ifdown", "--force", "--state-dir", host.state_dir, "eth0", check=False)
+    host.ifup("eth0")
+    assert int(host.exec("sh", "-c", "ip -6 route show proto netguard | wc -l").stdout) == len(prefixes)
+
+
+def test_unsafe_cache_entries_are_refused_one_warning_each(make_host, make_namespace):
+    host = make_host("ngr", LAB)
+    peer = make_namespace("ngp")
+    veth(host, "eth0", peer, "eth0")
+    host.write_resolv_conf("nameserver 2001:db8:dddd::53\n")
+    # Written directly: `netguard import` would refuse the malformed line itself.
+    host.netguard_cache.mkdir(parents=True)
+    (host.netguard_cache / "AS64500").write_text(
+        "ASN: 64500\nSource: test\nIPv6:\n ::/0\n 2001:db8:aaaa::/48\n 2001:db8:cccc::/48\n"
+        " 2001:db8:dddd::/48\n 2001:db8:zzzz::/48\n 2001:db8:1000::/36\n 2001:db8:2000::/48\n"
+    )
+    host.write_interfaces(
+        "iface eth0 inet6 manual\n"
+        "    up ip -6 addr add 2001:db8:aaaa::2/64 dev eth0 nodad\n"
+        "    up ip -6 route add default via 2001:db8:cccc::1 dev eth0 onlink\n"
+        "    reject-asn 64500\n"
+    )
+    result = host.ifup("eth0")
+    warnings = [
+        line for line in result.stderr.splitlines() if line.startswith("netguard: eth0: reject-asn: warning")
+    ]
+    assert warnings == [
+        "netguard: eth0: reject-asn: warning: AS64500: malformed cache line '2001:db8:zzzz::/48'; skipped",
+        "netguard: eth0: reject-asn: warning: AS64500: not installing ::/0: a default route",
+        "netguard: eth0: reject-asn: warning: AS64500: not installing 2001:db8:aaaa::/48: "
+        "covers this host's address 2001:db8:aaaa::2",
+        "netguard: eth0: reject-asn: warning: AS64500: not installing 2001:db8:cccc::/48: "
+        "covers the gateway 2001:db8:cccc::1",
+        "netguard: eth0: reject-asn: warning: AS64500: not installing 2001:db8:dddd::/48: "
+        "covers the nameserver 2001:db8:dddd::53",
+    ]
+    assert routes(host) == ["2001:db8:1000::/36", "2001:db8:2000::/48"]
+
+
+def test_missing_cache_entry_warns_and_ifup_goes_on(host):
+    host.write_interfaces(stanza("eth0", "reject-asn 64500 64999"))
+    result = host.ifup("eth0")
+    assert "netguard: eth0: reject-asn: warning: AS64999: no prefix data in" in result.stderr
+    assert "run `netguard import 64999 FILE`" in result.stderr
+    assert routes(host) == ["2001:db8:100::/40", "2001:db8:200::/48"]
+
+
+def test_except_carves_the_complement(host):
+    host.write_interfaces(stanza("eth0", "reject-asn 64500\n    reject-asn-except 2001:db8:1ab::/48"))
+    host.ifup("eth0")
+    installed = [ipaddress.ip_network(p) for p in routes(host)]
+    excepted = ipaddress.ip_network("2001:db8:1ab::/48")
+    assert not any(p.overlaps(excepted) for p in installed)
+    assert len(installed) == 8 + 1  # 2001:db8:100::/40 minus a /48 is 8 prefixes; plus 2001:db8:200::/48
+    reachable = host.exec("ip", "-6", "route", "get", "2001:db8:1ab::1", check=False)
+    # Not our unreachable route (EHOSTUNREACH); this namespace simply has no route there (ENETUNREACH).
+    assert "No route to host" not in reachable.stderr

@@ -1,0 +1,50 @@
+"""apply.change_routes and state.netguard_routes against a namespace's kernel."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.netns
+
+SCRIPT = """
+import ipaddress, json, socket, sys
+from netguard import apply, rtnl, state
+spec = json.loads(sys.argv[1])
+to_route = lambda p: rtnl.route_of(ipaddress.ip_network(p))
+failures = apply.change_routes([to_route(p) for p in spec["delete"]], [to_route(p) for p in spec["add"]], 241)
+have = sorted(str(rtnl.network_of(r)) for f in (socket.AF_INET, socket.AF_INET6) for r in state.netguard_routes(f, 241))
+print(json.dumps({"failures": [[str(rtnl.network_of(r)), verb, code] for r, verb, code in failures], "have": have}))
+"""
+
+
+def change(namespace, add=(), delete=()):
+    result = namespace.python(SCRIPT, json.dumps({"add": list(add), "delete": list(delete)}))
+    return json.loads(result.stdout)
+
+
+def test_add_dump_delete_many(make_namespace):
+    namespace = make_namespace("ngr")
+    prefixes = [f"2001:db8:{n:x}::/48" for n in range(3000)] + [f"198.51.{n}.0/24" for n in range(200)]
+    result = change(namespace, add=prefixes)
+    assert result["failures"] == []
+    assert len(result["have"]) == 3200
+    shown = namespace.exec("ip", "-6", "route", "show", "proto", "241").stdout.splitlines()
+    assert len(shown) == 3000 and shown[0].startswith("unreachable 2001:db8::/48")
+    result = change(namespace, delete=prefixes[:2900])
+    assert result["failures"] == [] and len(result["have"]) == 300
+
+
+def test_errors_map_back_to_their_prefix_and_foreign_routes_are_untouched(make_namespace):
+    namespace = make_namespace("ngr")
+    namespace.exec(
+        "ip", "-6", "route", "add", "unreachable", "2001:db8:5::/48"
+    )  # the admin's own (proto boot)
+    result = change(namespace, add=["2001:db8:4::/48", "2001:db8:5::/48", "2001:db8:6::/48"])
+    assert result["failures"] == [["2001:db8:5::/48", "add", 17]]  # EEXIST, named
+    assert result["have"] == ["2001:db8:4::/48", "2001:db8:6::/48"]
+    # Deleting a route that is gone is not a failure; the admin's route is not ours to delete.
+    result = change(namespace, delete=["2001:db8:4::/48", "2001:db8:7::/48", "2001:db8:5::/48"])
+    assert result["failures"] == []
+    assert "2001:db8:5::/48" in namespace.exec("ip", "-6", "route", "show").stdout

@@ -1,0 +1,42 @@
+"""Packing and parsing rtnetlink route messages."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import struct
+
+from netguard import rtnl
+
+
+def test_route_message_round_trips_through_the_parser():
+    route = rtnl.route_of(ipaddress.ip_network("2001:db8:100::/40"))
+    message = rtnl.route_message(rtnl.RTM_NEWROUTE, route, 241, seq=7)
+    ((kind, flags, seq, payload),) = list(rtnl.messages(message))
+    assert (kind, seq) == (rtnl.RTM_NEWROUTE, 7)
+    assert flags == rtnl.NLM_F_REQUEST | rtnl.NLM_F_CREATE | rtnl.NLM_F_EXCL
+    assert rtnl.parse_route(payload, 241) == route
+    assert rtnl.parse_route(payload, 242) is None  # another protocol's route is not ours
+    assert len(message) == 16 + 12 + 4 + 16
+
+
+def test_ack_flag_only_when_asked_and_ipv4_size():
+    route = rtnl.route_of(ipaddress.ip_network("192.0.2.0/24"))
+    message = rtnl.route_message(rtnl.RTM_DELROUTE, route, 241, seq=1, ack=True)
+    ((_, flags, _, payload),) = list(rtnl.messages(message))
+    assert flags == rtnl.NLM_F_REQUEST | rtnl.NLM_F_ACK
+    assert len(message) == 16 + 12 + 4 + 4
+    assert rtnl.network_of(rtnl.parse_route(payload, 241)) == ipaddress.ip_network("192.0.2.0/24")
+    assert route[0] == socket.AF_INET
+
+
+def test_error_messages_carry_errno_and_sequence():
+    error = struct.pack("=IHHII", 36, rtnl.NLMSG_ERROR, 0, 42, 0) + struct.pack("=i", -17) + bytes(16)
+    ((kind, _, seq, payload),) = list(rtnl.messages(error))
+    assert (kind, seq, rtnl.error_code(payload)) == (rtnl.NLMSG_ERROR, 42, 17)
+
+
+def test_several_messages_in_one_buffer():
+    routes = [rtnl.route_of(ipaddress.ip_network(f"2001:db8:{n}::/48")) for n in range(1, 4)]
+    buffer = b"".join(rtnl.route_message(rtnl.RTM_NEWROUTE, r, 241, seq=n) for n, r in enumerate(routes, 1))
+    assert [rtnl.parse_route(p, 241) for _, _, _, p in rtnl.messages(buffer)] == routes
