@@ -26,6 +26,7 @@ deb:    ## ../netguard_$(VERSION)_all.deb, then copied to out/
 bench: ## figures for the README (root for the namespace ones)
 	$(PYTHON) bench/noop_hook.py
 	$(PYTHON) -m bench.wait_dad
+	$(PYTHON) bench/routes.py
 
 clean:
 	rm -rf out build .pybuild debian/netguard debian/.debhelper debian/files \
