@@ -43,9 +43,9 @@ def prefixes(count: int) -> list[ipaddress.IPv4Network]:
     return list(found)
 
 
-def timed(action) -> float:
+def timed(action, *args) -> float:
     start = time.perf_counter()
-    action()
+    action(*args)
     return time.perf_counter() - start
 
 
@@ -98,20 +98,20 @@ def inside() -> None:
     print(f"{'method':34} {'routes':>7} {'add s':>9} {'delete s':>9} {'adds/s':>12}")
     for size in (1_000, 10_000, 100_000):
         nets = every[:size]
-        add = timed(lambda: netguard_apply([], nets))
+        add = timed(netguard_apply, [], nets)
         assert count_ours() == size
-        delete = timed(lambda: netguard_apply(nets, []))
+        delete = timed(netguard_apply, nets, [])
         row("netguard apply (netlink batches)", size, add, delete)
-        add = timed(lambda: ip_batch("add", nets))
+        add = timed(ip_batch, "add", nets)
         assert count_ours() == size
-        delete = timed(lambda: ip_batch("del", nets))
+        delete = timed(ip_batch, "del", nets)
         row("ip -batch", size, add, delete)
         if size <= 10_000:
-            add = timed(lambda: pyroute2_calls("add", nets))
-            delete = timed(lambda: pyroute2_calls("del", nets))
+            add = timed(pyroute2_calls, "add", nets)
+            delete = timed(pyroute2_calls, "del", nets)
             row("pyroute2, one call per route", size, add, delete)
         if size == 1_000:
-            add = timed(lambda: blog_loop(nets))
+            add = timed(blog_loop, nets)
             netguard_apply(nets, [])
             row("blog: one `ip route add` per route", size, add, None)
     reapply(every)
