@@ -50,6 +50,13 @@ class Config:
     reject_max_routes: int = 300000
     reject_allow_special: bool = False
     cache_max_age_days: int = 7
+    refresh_sources: str = "ripestat irr"
+    ripestat_url: str = "https://stat.ripe.net/data/ris-prefixes/data.json"
+    irr_host: str = "whois.radb.net"
+    irr_port: int = 43
+    irr_sources: str = "RIPE,ARIN,APNIC,LACNIC,AFRINIC"
+    fetch_timeout: float = 20.0
+    fetch_max_bytes: int = 16 * 1024 * 1024
 
     @staticmethod
     def key(field_name: str) -> str:

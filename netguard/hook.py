@@ -69,32 +69,15 @@ def run_actions(ctx: HookContext, actions: list[Action]) -> None:
 
 def _reject_up(ctx: HookContext, config: Config) -> None:
     """Best-effort: every problem is a warning and ifup goes on (see README)."""
-    from netguard import reconcile, state
-    from netguard.prefixes.cache import CacheError, read_entry
-    from netguard.prefixes.safety import Limits
+    from netguard import reconcile
+    from netguard.wants import StanzaRecord
 
-    entries = []
-    for asn in ctx.options[reject.OPTION]:
-        try:
-            entries.append(read_entry(config.cache_dir, asn))
-        except CacheError as err:
-            log.warn(ctx.iface, reject.OPTION, err.message)
-    protected = state.protected_things([ctx.gateway] if ctx.gateway else [])
-    limits = Limits(config.reject_min_length_ipv6, config.reject_min_length_ipv4, config.reject_allow_special)
-    for family in reject.stanza_families(ctx):
-        version, _ = reject.FAMILIES[family]
-        prefixes, warnings = reject.plan_prefixes(
-            version, entries, ctx.options["reject-asn-except"], protected, limits
-        )
-        for warning in warnings:
-            log.warn(ctx.iface, reject.OPTION, warning)
-        outcome = reconcile.set_wants(config, ctx.iface, family, prefixes)
-        if outcome is not None:
-            log.info(
-                ctx.iface,
-                reject.OPTION,
-                f"{outcome.wanted} {family} routes wanted; kernel: +{outcome.added} -{outcome.deleted}",
-            )
+    record = StanzaRecord(
+        tuple(ctx.options[reject.OPTION]),
+        tuple(str(e) for e in ctx.options["reject-asn-except"]),
+        ctx.gateway,
+    )
+    reconcile.apply_stanza(config, ctx.iface, reject.stanza_families(ctx), record)
 
 
 def _reject_down(ctx: HookContext, config: Config) -> None:

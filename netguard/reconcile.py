@@ -50,7 +50,13 @@ def _sync(
     return len(want), len(add), len(delete), len(failures)
 
 
-def set_wants(config: Config, iface: str, family: str, prefixes: list[IPNetwork] | None) -> Outcome | None:
+def set_wants(
+    config: Config,
+    iface: str,
+    family: str,
+    prefixes: list[IPNetwork] | None,
+    record: wants.StanzaRecord | None = None,
+) -> Outcome | None:
     """Make the kernel hold the union with this interface wanting `prefixes` (None: nothing, it goes down)."""
     with wants.locked(config.state_dir):
         current = wants.all_wants(config.state_dir)
@@ -71,6 +77,52 @@ def set_wants(config: Config, iface: str, family: str, prefixes: list[IPNetwork]
         if prefixes is None:
             wants.remove_wants(config.state_dir, iface, family)
         else:
-            wants.write_wants(config.state_dir, iface, family, prefixes)
+            wants.write_wants(config.state_dir, iface, family, prefixes, record)
         total, added, deleted, failed = _sync(config, family, current, iface)
     return Outcome(len(prefixes or ()), total, added, deleted, failed)
+
+
+def apply_stanza(
+    config: Config, iface: str, families: list[str], record: wants.StanzaRecord
+) -> list[Outcome]:
+    """Plan one stanza's routes from the cache and reconcile: the hook's post-up and refresh's re-apply."""
+    import ipaddress
+
+    from netguard.prefixes.cache import CacheError, read_entry
+    from netguard.prefixes.safety import Limits
+
+    entries = []
+    for asn in record.asns:
+        try:
+            entries.append(read_entry(config.cache_dir, asn))
+        except CacheError as err:
+            log.warn(iface, reject.OPTION, err.message)
+    protected = state.protected_things([record.gateway] if record.gateway else [])
+    limits = Limits(config.reject_min_length_ipv6, config.reject_min_length_ipv4, config.reject_allow_special)
+    exceptions = tuple(ipaddress.ip_network(e) for e in record.exceptions)
+    outcomes = []
+    for family in families:
+        version, _ = reject.FAMILIES[family]
+        prefixes, warnings = reject.plan_prefixes(version, entries, exceptions, protected, limits)
+        for warning in warnings:
+            log.warn(iface, reject.OPTION, warning)
+        outcome = set_wants(config, iface, family, prefixes, record)
+        if outcome is not None:
+            log.info(
+                iface,
+                reject.OPTION,
+                f"{outcome.wanted} {family} routes wanted; kernel: +{outcome.added} -{outcome.deleted}",
+            )
+            outcomes.append(outcome)
+    return outcomes
+
+
+def reapply_all(config: Config) -> dict[str, list[Outcome]]:
+    """Re-plan every interface that is up with reject-asn against the current cache."""
+    done: dict[str, list[Outcome]] = {}
+    for key in wants.all_wants(config.state_dir):
+        iface, _, family = key.rpartition(".")
+        record = wants.read_record(config.state_dir, key)
+        if record.asns:
+            done[key] = apply_stanza(config, iface, [family], record)
+    return done

@@ -14,6 +14,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from netguard.prefixes.setops import IPNetwork
 
@@ -38,10 +39,25 @@ def locked(state_dir: str) -> Iterator[None]:
         os.close(descriptor)
 
 
-def write_wants(state_dir: str, iface: str, family: str, prefixes: list[IPNetwork]) -> None:
+@dataclass(frozen=True)
+class StanzaRecord:
+    """What the stanza said, so `netguard refresh` can re-plan it without ifupdown."""
+
+    asns: tuple[int, ...]
+    exceptions: tuple[str, ...]
+    gateway: str
+
+
+def write_wants(
+    state_dir: str, iface: str, family: str, prefixes: list[IPNetwork], record: StanzaRecord | None = None
+) -> None:
     directory = _directory(state_dir)
     descriptor, temp = tempfile.mkstemp(prefix=".want.", dir=directory)
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        if record is not None:
+            handle.write(f"# asns: {' '.join(map(str, record.asns))}\n")
+            handle.write(f"# except: {' '.join(record.exceptions)}\n")
+            handle.write(f"# gateway: {record.gateway}\n")
         handle.write("".join(f"{p}\n" for p in prefixes))
         handle.flush()
         os.fsync(handle.fileno())
@@ -68,5 +84,19 @@ def all_wants(state_dir: str) -> dict[str, list[str]]:
         if name.startswith("."):
             continue
         with open(os.path.join(directory, name), encoding="ascii") as handle:
-            found[name] = handle.read().split()
+            found[name] = [line for line in handle.read().split("\n") if line and not line.startswith("#")]
     return found
+
+
+def read_record(state_dir: str, key: str) -> StanzaRecord:
+    """The stanza header of one wants file (key: "eth0.inet6")."""
+    fields = {"asns": "", "except": "", "gateway": ""}
+    with open(os.path.join(_directory(state_dir), key), encoding="ascii") as handle:
+        for line in handle:
+            if not line.startswith("# "):
+                break
+            name, _, value = line[2:].partition(":")
+            fields[name.strip()] = value.strip()
+    return StanzaRecord(
+        tuple(int(a) for a in fields["asns"].split()), tuple(fields["except"].split()), fields["gateway"]
+    )

@@ -1,0 +1,1 @@
+"""`netguard` subcommands, one module each; cli.py wires them to argparse."""
