@@ -1,0 +1,111 @@
+"""`netguard check [-i FILE]`: validate every netguard option without applying anything.
+
+For config management pipelines: each finding is one line naming the file,
+line, interface and option; exit 2 when there are errors (warnings alone
+exit 0, or 2 with --strict).
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+from netguard.config import Config, load_config
+from netguard.errors import EXIT_CONFIG, EXIT_OK, OptionError
+from netguard.interfaces import DEFAULT_INTERFACES, Stanza, read_interfaces
+from netguard.options import OPTIONS_BY_NAME, parse_option
+
+IPV6_ONLY = ("dad", "wait-dad", "wait-dad-failure")
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int
+    iface: str
+    option: str
+    message: str
+    error: bool
+
+    def text(self) -> str:
+        kind = "error" if self.error else "warning"
+        return f"{self.path}:{self.line}: {self.iface}: {self.option}: {kind}: {self.message}"
+
+
+def check_stanza(stanza: Stanza, cached_asns: set[int] | None) -> list[Finding]:
+    """Findings for one stanza; cached_asns None skips the cache check."""
+    findings: list[Finding] = []
+    by_name: dict[str, list] = {}
+    for line in stanza.netguard_options():
+        by_name.setdefault(line.name, []).append(line)
+
+    def add(line, message: str, error: bool = True) -> None:
+        findings.append(Finding(line.path, line.line, stanza.iface, line.name, message, error))
+
+    for name, lines in by_name.items():
+        option = OPTIONS_BY_NAME[name]
+        if len(lines) > 1 and not option.multi:
+            add(lines[1], f"given {len(lines)} times (first on line {lines[0].line}); give it once")
+        if len(lines) > 1 and option.multi:
+            add(
+                lines[1],
+                "on several lines; ifupdown2 reads only the first: put all values on one line",
+                False,
+            )
+        value = None
+        for line in lines if option.multi else lines[:1]:
+            try:
+                value = parse_option(option, line.value, stanza.iface)
+            except OptionError as err:
+                add(line, err.message)
+                continue
+            if name == "reject-asn" and cached_asns is not None:
+                for asn in value:
+                    if asn not in cached_asns:
+                        add(
+                            line,
+                            f"AS{asn} has no cache entry; run `netguard refresh {asn}` or `netguard import`",
+                        )
+        if name in IPV6_ONLY and stanza.family != "inet6":
+            add(lines[0], f"acts on IPv6 addresses only; move it to the `iface {stanza.iface} inet6` stanza")
+    if "wait-dad-failure" in by_name and "wait-dad" not in by_name:
+        add(by_name["wait-dad-failure"][0], "has no effect without wait-dad", False)
+    if "reject-asn-except" in by_name and "reject-asn" not in by_name:
+        add(by_name["reject-asn-except"][0], "has no effect without reject-asn", False)
+    return findings
+
+
+def cached(config: Config) -> set[int]:
+    import os
+
+    try:
+        names = os.listdir(config.cache_dir)
+    except OSError:
+        return set()
+    return {int(n[2:]) for n in names if n.startswith("AS") and n[2:].isdigit()}
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        stanzas = read_interfaces(args.interfaces)
+    except OSError as err:
+        raise OptionError(f"cannot read {args.interfaces}: {err.strerror}", "", "check") from None
+    asns = cached(load_config(args.config))
+    findings = sorted(
+        (f for stanza in stanzas for f in check_stanza(stanza, asns)),
+        key=lambda f: (f.path, f.line, not f.error),
+    )
+    for finding in findings:
+        print(finding.text())
+    errors = sum(f.error for f in findings)
+    warnings = len(findings) - errors
+    checked = sum(bool(s.netguard_options()) for s in stanzas)
+    print(f"netguard check: {checked} stanzas with netguard options, {errors} errors, {warnings} warnings")
+    return EXIT_CONFIG if errors or (warnings and args.strict) else EXIT_OK
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("check", help="validate netguard options in the interfaces configuration")
+    parser.add_argument("-i", "--interfaces", default=DEFAULT_INTERFACES, help="default: %(default)s")
+    parser.add_argument("--strict", action="store_true", help="warnings fail too")
+    parser.set_defaults(run=run)
