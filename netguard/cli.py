@@ -123,9 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--source", help="where the list came from, recorded in the cache")
     importer.set_defaults(run=cmd_import)
 
-    from netguard.commands import check, refresh
+    from netguard.commands import check, refresh, status
 
     refresh.add_parser(commands)
+    status.add_parser(commands)
     check.add_parser(commands)
 
     options = commands.add_parser("options", help="list the stanza options netguard understands")

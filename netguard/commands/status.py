@@ -1,0 +1,172 @@
+"""`netguard status [IFACE...] [--json]`: what netguard does, against the running state.
+
+Like ifupdown2's query-checkcurr: per interface the options in effect,
+each IPv6 address with its DAD state, the reject routes wanted against
+those installed; per AS the cache's source, age and size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import ipaddress
+import json
+
+from netguard import rtnl, state, wants
+from netguard.config import Config, load_config
+from netguard.errors import EXIT_OK
+from netguard.features import reject
+from netguard.interfaces import DEFAULT_INTERFACES, read_interfaces
+from netguard.prefixes.cache import CacheError, read_entry
+
+
+def _age_days(stamp: str) -> float | None:
+    try:
+        when = datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.UTC)
+    except ValueError:
+        return None
+    return round((datetime.datetime.now(datetime.UTC) - when).total_seconds() / 86400, 2)
+
+
+def cache_report(config: Config, asns: list[int]) -> dict:
+    report = {}
+    for asn in asns:
+        try:
+            entry = read_entry(config.cache_dir, asn)
+        except CacheError as err:
+            report[f"AS{asn}"] = {"error": err.message}
+            continue
+        age = _age_days(entry.fetched)
+        report[f"AS{asn}"] = {
+            "source": entry.source,
+            "fetched": entry.fetched,
+            "age_days": age,
+            "stale": age is None or age > config.cache_max_age_days,
+            "ipv4": sum(p.version == 4 for p in entry.prefixes),
+            "ipv6": sum(p.version == 6 for p in entry.prefixes),
+        }
+    return report
+
+
+def _covered(prefix, installed: list) -> bool:
+    return any(prefix.version == route.version and prefix.subnet_of(route) for route in installed)
+
+
+def build(config: Config, interfaces_path: str, only: list[str]) -> dict:
+    from pyroute2 import IPRoute
+
+    stanzas = [s for s in read_interfaces(interfaces_path) if s.netguard_options()]
+    current = wants.all_wants(config.state_dir)
+    names = sorted({s.iface for s in stanzas} | {k.rpartition(".")[0] for k in current})
+    if only:
+        names = [n for n in names if n in only] + [n for n in only if n not in names]
+    installed = {
+        family: {rtnl.network_of(r) for r in state.netguard_routes(number, reject.PROTOCOL)}
+        for family, (_, number) in reject.FAMILIES.items()
+    }
+    with IPRoute() as ipr:
+        addresses = state.ipv6_addresses(ipr)
+    asns: list[int] = []
+    report: dict = {"interfaces": {}, "routes": {}, "cache": {}}
+    for name in names:
+        options: dict[str, list[str]] = {}
+        for stanza in stanzas:
+            if stanza.iface == name:
+                for line in stanza.netguard_options():
+                    options.setdefault(line.name, []).append(line.value)
+        entry: dict = {
+            "exists": state.interface_exists(name),
+            "carrier": state.has_carrier(name),
+            "options": {k: " ".join(v) for k, v in options.items()},
+            "addresses": [
+                {"address": a.address, "prefixlen": a.prefixlen, "dad": a.dad_state}
+                for a in addresses
+                if a.ifname == name
+            ],
+            "reject": {},
+        }
+        for family in reject.FAMILIES:
+            key = f"{name}.{family}"
+            if key not in current:
+                continue
+            record = wants.read_record(config.state_dir, key)
+            wanted = [ipaddress.ip_network(p) for p in current[key]]
+            missing = [str(p) for p in wanted if p not in installed[family]]
+            per_asn = {}
+            for asn in record.asns:
+                asns.append(asn)
+                try:
+                    cached = [p for p in read_entry(config.cache_dir, asn).prefixes if family_of(p) == family]
+                except CacheError:
+                    continue
+                per_asn[f"AS{asn}"] = {
+                    "cached": len(cached),
+                    "covered": sum(_covered(p, list(installed[family])) for p in cached),
+                }
+            entry["reject"][family] = {
+                "asns": [f"AS{a}" for a in record.asns],
+                "wanted": len(wanted),
+                "installed": len(wanted) - len(missing),
+                "missing": missing,
+                "per_asn": per_asn,
+            }
+        report["interfaces"][name] = entry
+    for family in reject.FAMILIES:
+        union = {ipaddress.ip_network(p) for k, v in current.items() if k.endswith("." + family) for p in v}
+        report["routes"][family] = {
+            "installed": len(installed[family]),
+            "extra": sorted(str(p) for p in installed[family] - union),
+        }
+    report["cache"] = cache_report(config, sorted(set(asns)))
+    return report
+
+
+def family_of(prefix) -> str:
+    return "inet6" if prefix.version == 6 else "inet"
+
+
+def render(report: dict) -> str:
+    lines = []
+    for name, entry in report["interfaces"].items():
+        shown = "absent" if not entry["exists"] else ("up" if entry["carrier"] else "no carrier")
+        options = ", ".join(f"{k} {v}" for k, v in entry["options"].items()) or "no netguard options"
+        lines.append(f"{name} ({shown}): {options}")
+        for address in entry["addresses"]:
+            lines.append(f"  {address['address']}/{address['prefixlen']:<4} {address['dad']}")
+        for family, routes in entry["reject"].items():
+            lines.append(
+                f"  reject {family}: {routes['wanted']} wanted, {routes['installed']} installed, "
+                f"{len(routes['missing'])} missing"
+                + (f" ({', '.join(routes['missing'][:3])} ...)" if routes["missing"] else "")
+            )
+            for asn, counts in routes["per_asn"].items():
+                lines.append(f"    {asn}: {counts['covered']} of {counts['cached']} cached prefixes covered")
+    for family, routes in report["routes"].items():
+        if routes["installed"] or routes["extra"]:
+            lines.append(
+                f"routes {family}: {routes['installed']} installed (proto netguard), {len(routes['extra'])} extra"
+            )
+    for asn, info in report["cache"].items():
+        if "error" in info:
+            lines.append(f"cache {asn}: {info['error']}")
+            continue
+        warning = "  WARNING: stale, run `netguard refresh`" if info["stale"] else ""
+        lines.append(
+            f"cache {asn}: {info['ipv6']} IPv6, {info['ipv4']} IPv4 from {info['source']}, "
+            f"fetched {info['fetched']} ({info['age_days']} days){warning}"
+        )
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    report = build(load_config(args.config), args.interfaces, args.ifaces)
+    print(json.dumps(report, indent=2, sort_keys=True) if args.json else render(report))
+    return EXIT_OK
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("status", help="options, DAD states, reject routes and cache, per interface")
+    parser.add_argument("ifaces", nargs="*", metavar="IFACE")
+    parser.add_argument("-i", "--interfaces", default=DEFAULT_INTERFACES, help="default: %(default)s")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(run=run)
