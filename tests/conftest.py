@@ -19,6 +19,12 @@ from tests import sandbox
 STRICT = os.environ.get("CI") == "true" or os.environ.get("NETGUARD_REQUIRE_ROOT") == "1"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Markers live here, not in pyproject.toml: autopkgtest runs a copy of tests/ alone."""
+    config.addinivalue_line("markers", "netns: needs root and network namespaces")
+    config.addinivalue_line("markers", "ifupdown: runs the real ifup/ifdown inside namespaces")
+
+
 def _missing_capability() -> str | None:
     if os.geteuid() != 0:
         return "not root"

@@ -21,10 +21,11 @@ import time
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parent.parent
-SHIM = CHECKOUT / "ifupdown-hooks" / "netguard"
 HOOK_DIRS = ("if-pre-up.d", "if-up.d", "if-down.d", "if-post-down.d")
-# NETGUARD_TEST_INSTALLED=1 (autopkgtest): test the hooks the package installed.
+# NETGUARD_TEST_INSTALLED=1 (autopkgtest, CI): test what the package installed.
 INSTALLED = os.environ.get("NETGUARD_TEST_INSTALLED") == "1"
+SHIM = Path("/usr/lib/netguard/netguard") if INSTALLED else CHECKOUT / "ifupdown-hooks" / "netguard"
+SHIPPED_CONFIG = Path("/etc/netguard/netguard.conf") if INSTALLED else CHECKOUT / "debian" / "netguard.conf"
 
 _counter = itertools.count()
 

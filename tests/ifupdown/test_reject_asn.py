@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.sandbox import INSTALLED, veth
+from tests.sandbox import veth
 
 pytestmark = pytest.mark.ifupdown
 
@@ -111,7 +111,6 @@ def test_eight_interfaces_in_parallel_give_the_exact_union(make_host, make_names
     assert "2001:db8:ff00::/40" in routes(host) and len(routes(host)) == 4 * 4 + 1
 
 
-@pytest.mark.skipif(INSTALLED, reason="runs the checkout's hook module directly")
 def test_killed_half_way_then_ifup_again_gives_the_exact_set(make_host, make_namespace):
     host = make_host("ngr", LAB + "Reject-Max-Routes: 1000000\n")
     peer = make_namespace("ngp")

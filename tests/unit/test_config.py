@@ -41,9 +41,9 @@ def test_bad_configuration_names_file_key_and_fix(text, message):
 
 
 def test_every_key_is_documented_in_the_shipped_file():
-    from tests.sandbox import CHECKOUT
+    from tests.sandbox import SHIPPED_CONFIG
 
-    shipped = (CHECKOUT / "debian" / "netguard.conf").read_text()
+    shipped = SHIPPED_CONFIG.read_text()
     for name in Config.__dataclass_fields__:
         assert Config.key(name) in shipped, f"{Config.key(name)} missing from debian/netguard.conf"
     assert parse_config(shipped) == Config()

@@ -1,0 +1,56 @@
+"""The docs follow the declarations: an undocumented option, command or key fails here."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from netguard.cli import build_parser
+from netguard.config import Config
+from netguard.options import OPTIONS
+from tests.sandbox import CHECKOUT, INSTALLED
+
+
+def man_page(name: str, section: int) -> str:
+    if INSTALLED:
+        return gzip.decompress(Path(f"/usr/share/man/man{section}/{name}.{section}.gz").read_bytes()).decode()
+    return (CHECKOUT / "docs" / f"{name}.{section}").read_text()
+
+
+def plain(roff: str) -> str:
+    """Drop font escapes so `\\fBwait-dad\\fP 5` reads as `wait-dad 5`."""
+    for escape in ("\\fB", "\\fI", "\\fR", "\\fP", "\\-"):
+        roff = roff.replace(escape, "-" if escape == "\\-" else "")
+    return roff.replace("\n.B ", "\n").replace("\n.BI ", "\n")
+
+
+@pytest.mark.parametrize("option", OPTIONS, ids=lambda o: o.name)
+def test_every_option_is_in_the_man_page_with_its_example(option):
+    page = plain(man_page("netguard-interfaces", 5))
+    assert f'\n"{option.name} "' in page or f"\n{option.name} " in page, f"{option.name} has no .TP entry"
+    assert f"\n{option.example}\n" in page, f"example {option.example!r} missing"
+
+
+@pytest.mark.parametrize("option", OPTIONS, ids=lambda o: o.name)
+def test_every_option_is_in_the_readme(option):
+    if INSTALLED:
+        pytest.skip("the README is not installed")  # pragma: no cover
+    assert f"| `{option.name}` |" in (CHECKOUT / "README.md").read_text()
+
+
+def test_every_subcommand_is_in_netguard_8_and_the_readme():
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    page = plain(man_page("netguard", 8))
+    for name in commands:
+        assert f'\n"{name} ' in page or f"\n{name}\n" in page or f"\n{name} " in page, (
+            f"{name} not in netguard(8)"
+        )
+
+
+def test_every_configuration_key_is_in_netguard_8():
+    page = man_page("netguard", 8)
+    for field in Config.__dataclass_fields__:
+        assert Config.key(field) in page.replace("\n", " "), f"{Config.key(field)} not in netguard(8)"
