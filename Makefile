@@ -13,9 +13,10 @@ unit:   ## the pure tier, no root needed
 demo:   ## real ifup in throwaway namespaces; never touches the host's interfaces
 	$(PYTHON) -m tests.demo
 
-lint:
+lint:  ## ruff (lint + format) and mypy, dev tools from PyPI
 	ruff check .
 	ruff format --check .
+	mypy netguard
 
 deb:    ## ../netguard_$(VERSION)_all.deb, then copied to out/
 	# Debian's python3, not a pyenv one earlier on PATH.

@@ -69,12 +69,7 @@ def main() -> int:
     if os.geteuid() != 0:
         print("needs root (network namespaces)", file=sys.stderr)
         return 1
-    created = sandbox.ensure_etc_mountpoint("netguard")
-    host = sandbox.IfupdownHost("ngb")
-    peer = sandbox.Namespace("ngbp")
-    try:
-        sandbox.veth(host, "eth0", peer, "eth0")
-        peer.exec("ip", "link", "set", "eth0", "up")
+    with sandbox.throwaway_link("ngb", "ngbp") as (host, _peer):
         print(f"ifup with DAD, {runs} runs per case, kernel defaults (dad_transmits 1, retrans 1 s)")
         print(f"{'case':75} {'ifup median s':>13} {'settle->return median ms':>25} {'max ms':>7}")
         for name, stanza, awaited in CASES:
@@ -83,11 +78,6 @@ def main() -> int:
                 f"{name:75} {statistics.median(walls):13.2f} "
                 f"{statistics.median(delays) * 1000:25.1f} {max(delays) * 1000:7.1f}"
             )
-    finally:
-        host.close()
-        peer.close()
-        if created:
-            os.rmdir("/etc/netguard")
     return 0
 
 

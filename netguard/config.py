@@ -8,7 +8,9 @@ The file is one deb822 paragraph, like the rest of Debian's metadata.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
+from typing import Any
 
 from netguard.errors import ConfigError
 
@@ -63,7 +65,7 @@ class Config:
         return "-".join(part.capitalize() for part in field_name.split("_")).replace("Ipv", "IPv")
 
 
-_CONVERTERS = {str: str, float: _seconds, int: _count, bool: _yes_no}
+_CONVERTERS: dict[type, Callable[[str], object]] = {str: str, float: _seconds, int: _count, bool: _yes_no}
 
 
 def parse_config(text: str, origin: str = DEFAULT_CONFIG_PATH) -> Config:
@@ -74,7 +76,7 @@ def parse_config(text: str, origin: str = DEFAULT_CONFIG_PATH) -> Config:
         raise ConfigError(f"{origin}: {len(paragraphs)} paragraphs; netguard reads exactly one")
     paragraph = paragraphs[0] if paragraphs else {}
     by_key = {Config.key(f.name).lower(): f for f in fields(Config)}
-    values = {}
+    values: dict[str, Any] = {}
     for key, raw in paragraph.items():
         spec = by_key.get(key.lower())
         if spec is None:

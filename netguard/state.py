@@ -127,7 +127,7 @@ def ipv6_addresses(ipr: IPRoute, ifname: str | None = None) -> list[Address]:
                 ifname=str(names.get(message["index"], message["index"])),
                 address=str(_attr(message, "IFA_ADDRESS")),
                 prefixlen=message["prefixlen"],
-                flags=int(flags) if flags is not None else message["flags"],
+                flags=int(str(flags)) if flags is not None else message["flags"],
                 scope=message["scope"],
             )
         )

@@ -39,26 +39,16 @@ def main() -> int:
     if os.geteuid() != 0:
         print("make demo needs root (it creates network namespaces)", file=sys.stderr)
         return 1
-    created_etc = sandbox.ensure_etc_mountpoint("netguard")
-    host = sandbox.IfupdownHost("ngdemo")
-    peer = sandbox.Namespace("ngpeer")
-    try:
-        sandbox.veth(host, "eth0", peer, "eth0")
-        peer.exec("ip", "link", "set", "eth0", "up")
+    with sandbox.throwaway_link("ngdemo", "ngpeer") as (host, peer):
         print(f"namespaces {host.name} (runs ifup) and {peer.name} (the link peer), joined by a veth")
         print("stanza:\n" + "".join("   " + line + "\n" for line in STANZA.splitlines()))
         show("plain ifupdown (waits for the primary address only)", host, "")
         show("dad off (no address is ever tentative)", host, "    dad off\n")
         host.exec("sysctl", "-q", "-w", "net.ipv6.conf.eth0.accept_dad=1")
         show("wait-dad 5 (ifup returns once every address is usable)", host, "    wait-dad 5\n")
-        peer.exec("ip", "-6", "addr", "add", "2001:db8::2/64", "dev", "eth0")
-        time.sleep(2.5)  # let the peer's own DAD finish so it defends the address
+        # nodad: the peer's address is valid at once, so it defends it against our DAD probe.
+        peer.exec("ip", "-6", "addr", "add", "2001:db8::2/64", "dev", "eth0", "nodad")
         show("wait-dad 5, while the peer already uses 2001:db8::2", host, "    wait-dad 5\n")
-    finally:
-        host.close()
-        peer.close()
-        if created_etc:
-            os.rmdir("/etc/netguard")
     print("\nnamespaces removed")
     return 0
 

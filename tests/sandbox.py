@@ -9,6 +9,7 @@ removed by close(), which the fixtures call even when a test fails.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import itertools
 import json
@@ -18,6 +19,7 @@ import shutil
 import subprocess
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -240,3 +242,20 @@ def first_event(events: list[tuple[float, str]], address: str, *, has: str = "",
         if f" {address}/" in text and (not has or has in text) and (not lacks or lacks not in text):
             return stamp
     raise AssertionError(f"no event for {address} (has {has!r}, lacks {lacks!r}) in {events}")
+
+
+@contextlib.contextmanager
+def throwaway_link(host_prefix: str, peer_prefix: str) -> Iterator[tuple[IfupdownHost, Namespace]]:
+    """For the demo and benchmarks: an ifupdown host and a peer joined by eth0, removed on exit."""
+    created = [name for name in ("netguard", "iproute2") if ensure_etc_mountpoint(name)]
+    host = IfupdownHost(host_prefix)
+    peer = Namespace(peer_prefix)
+    try:
+        veth(host, "eth0", peer, "eth0")
+        peer.exec("ip", "link", "set", "eth0", "up")
+        yield host, peer
+    finally:
+        host.close()
+        peer.close()
+        for name in created:
+            os.rmdir(f"/etc/{name}")

@@ -29,7 +29,7 @@ def _age_days(stamp: str) -> float | None:
 
 
 def cache_report(config: Config, asns: list[int]) -> dict:
-    report = {}
+    report: dict[str, dict] = {}
     for asn in asns:
         try:
             entry = read_entry(config.cache_dir, asn)

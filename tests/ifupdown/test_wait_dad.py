@@ -94,6 +94,12 @@ def test_inet6_auto_waits_for_the_router_advertised_address(make_host, make_name
         text=True,
     )
     try:
+        # Control: without wait-dad, ifup returns before the router's address is usable.
+        host.write_interfaces("iface eth0 inet6 auto\n")
+        host.ifup("eth0")
+        early = host.exec("ip", "-6", "addr", "show", "dev", "eth0", "scope", "global").stdout
+        assert "inet6 2001:db8:1:" not in early or "tentative" in early
+        host.ifdown("eth0")
         host.write_interfaces("iface eth0 inet6 auto\n    wait-dad 15\n")
         result = host.ifup("eth0")
         shown = host.exec("ip", "-6", "addr", "show", "dev", "eth0", "scope", "global").stdout
