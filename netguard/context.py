@@ -73,10 +73,21 @@ def phase_from(env: Mapping[str, str], script_path: str) -> str:
     raise UnknownPhase(f"no PHASE given and {script_path!r} is not in an if-*.d directory")
 
 
+def families_from(env: Mapping[str, str]) -> frozenset[str]:
+    """ADDRFAM (ifupdown: "inet6"; ifupdown2: "inet,inet6"); ifupdown-ng exports none,
+    and its stanzas mix families: infer them from the addresses, or take both."""
+    given = frozenset(f for f in env.get("ADDRFAM", "").split(",") if f)
+    if given:
+        return given
+    words = (env.get("IF_ADDRESSES", "") + " " + env.get("IF_ADDRESS", "")).split()
+    inferred = frozenset("inet6" if ":" in word else "inet" for word in words)
+    return inferred or frozenset({"inet", "inet6"})
+
+
 def context_from_env(env: Mapping[str, str], script_path: str = "") -> HookContext:
     """Build the context; raises OptionError/UnknownPhase with a user-ready line."""
     iface = env.get("IFACE", "")
-    families = frozenset(f for f in env.get("ADDRFAM", "").split(",") if f)
+    families = families_from(env)
     meta = iface == "--all" or "meta" in families or not iface
     return HookContext(
         iface=iface,

@@ -143,8 +143,10 @@ class IfupdownHost(Namespace):
 
     def ifup_then_bind(self, iface: str, addresses: list[str]) -> dict:
         """ifup, then bind() at once on each address and the link-local one (bindprobe.py)."""
+        return self.ifup_then_bind_with(["ifup", "--state-dir", self.state_dir, iface], iface, addresses)
+
+    def ifup_then_bind_with(self, command: list[str], iface: str, addresses: list[str]) -> dict:
         probe = str(CHECKOUT / "tests" / "bindprobe.py")
-        command = ["ifup", "--state-dir", self.state_dir, iface]
         result = self.exec("/usr/bin/python3", probe, iface, *addresses, "--", *command, timeout=120)
         return json.loads(result.stdout)
 

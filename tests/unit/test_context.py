@@ -62,3 +62,14 @@ def test_ifupdown2_comma_joined_families():
 def test_verbosity():
     assert context_from_env({**BASE, "PHASE": "pre-up", "VERBOSITY": "1"}).verbose
     assert not context_from_env({**BASE, "PHASE": "pre-up", "VERBOSITY": "0"}).verbose
+
+
+def test_ifupdown_ng_exports_no_addrfam_families_come_from_the_addresses():
+    env = {"IFACE": "eth0", "PHASE": "up", "METHOD": "none"}
+    assert context_from_env({**env, "IF_ADDRESSES": "2001:db8::1/64 "}).families == {"inet6"}
+    assert context_from_env({**env, "IF_ADDRESS": "192.0.2.1/24"}).families == {"inet"}
+    assert context_from_env({**env, "IF_ADDRESSES": "192.0.2.1/24 2001:db8::1/64"}).families == {
+        "inet",
+        "inet6",
+    }
+    assert context_from_env(env).families == {"inet", "inet6"}
