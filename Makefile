@@ -4,18 +4,26 @@ VERSION := $(shell $(PYTHON) -c 'import netguard; print(netguard.__version__)')
 
 .PHONY: check unit demo lint deb bench clean
 
-NG_TREE := out/ifupdown-ng
+IMPLEMENTATIONS := out/ifupdown-ng/etc/network out/ifupdown2/bin/ifup
 
-check: $(NG_TREE)/sbin/ifup  ## every tier: unit, netns, ifupdown, ifupdown-ng (root)
-	NETGUARD_IFUPDOWN_NG=$(CURDIR)/$(NG_TREE) $(PYTHON) -m pytest -ra tests
+check: $(IMPLEMENTATIONS)  ## every tier: unit, netns, ifupdown, ifupdown-ng and ifupdown2 (root)
+	NETGUARD_IFUPDOWN_NG=$(CURDIR)/out/ifupdown-ng NETGUARD_IFUPDOWN2=$(CURDIR)/out/ifupdown2 \
+	  $(PYTHON) -m pytest -ra tests
 
-# ifupdown-ng conflicts with ifupdown, so its Debian package is unpacked, not
-# installed; the hooks are tested under both. Offline, the tier is skipped
-# (and fails under CI=true).
-$(NG_TREE)/sbin/ifup:
-	rm -rf $(NG_TREE) out/ifupdown-ng-deb && mkdir -p out/ifupdown-ng-deb
-	-cd out/ifupdown-ng-deb && apt-get download ifupdown-ng >/dev/null 2>&1 && \
-	  dpkg -x ifupdown-ng_*.deb $(CURDIR)/$(NG_TREE)
+# ifupdown-ng and ifupdown2 conflict with ifupdown, so their Debian packages
+# are unpacked, not installed, and the hooks are tested under all three.
+# Offline, those tiers are skipped (and fail under CI=true).
+out/ifupdown-ng/etc/network:
+	rm -rf out/ifupdown-ng out/deb-ifupdown-ng && mkdir -p out/deb-ifupdown-ng
+	-cd out/deb-ifupdown-ng && apt-get download ifupdown-ng >/dev/null 2>&1 && \
+	  dpkg -x ifupdown-ng_*.deb $(CURDIR)/out/ifupdown-ng
+
+out/ifupdown2/bin/ifup:
+	rm -rf out/ifupdown2 out/deb-ifupdown2 && mkdir -p out/deb-ifupdown2
+	-cd out/deb-ifupdown2 && apt-get download ifupdown2 >/dev/null 2>&1 && \
+	  dpkg -x ifupdown2_*.deb $(CURDIR)/out/ifupdown2 && mkdir -p $(CURDIR)/out/ifupdown2/bin && \
+	  ln -sf ../usr/share/ifupdown2/__main__.py $(CURDIR)/out/ifupdown2/bin/ifup && \
+	  ln -sf ../usr/share/ifupdown2/__main__.py $(CURDIR)/out/ifupdown2/bin/ifdown
 
 unit:   ## the pure tier, no root needed
 	$(PYTHON) -m pytest -ra tests/unit

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from netguard import apply, log, watch
+from netguard import apply, log, state, watch
 from netguard.actions import Action, MarkOptimistic, WaitForDad, Warn, WriteSysctl
 from netguard.config import Config, load_config
 from netguard.context import HookContext, context_from_env
@@ -40,15 +40,6 @@ def _wait_for_dad(ctx: HookContext, action: WaitForDad) -> None:
         log.warn(ctx.iface, problem.option, problem.message)
         return
     raise problem
-
-
-def _addresses(iface: str) -> list:
-    from pyroute2 import IPRoute
-
-    from netguard.state import ipv6_addresses
-
-    with IPRoute() as ipr:
-        return ipv6_addresses(ipr, iface)
 
 
 def run_actions(ctx: HookContext, actions: list[Action]) -> None:
@@ -95,10 +86,10 @@ def run_phase(ctx: HookContext, config: Config) -> None:
     """The order within a phase is deliberate; each rule says why."""
     if dad.wanted(ctx) and ctx.phase == PRE_UP:
         run_actions(ctx, dad.plan(ctx, dad.read_state(ctx.iface)))
-    # dad optimistic before wait-dad: marking is instant, and a wait then
-    # still sees (and reports) a duplicate.
+    # dad (optimistic marking, or off's late starters) before wait-dad:
+    # marking is instant, and a wait then still sees (and reports) a duplicate.
     if dad.wanted(ctx) and ctx.phase == POST_UP:
-        run_actions(ctx, dad.plan_optimistic(_addresses(ctx.iface)))
+        run_actions(ctx, dad.plan_post_up(ctx, state.proc_ipv6_addresses(ctx.iface)))
     # wait-dad before reject-asn: if the wait fails, ifup fails and the
     # interface stays unrecorded, so nothing may be left behind to undo.
     if waitdad.wanted(ctx):

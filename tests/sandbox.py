@@ -29,6 +29,10 @@ INSTALLED = os.environ.get("NETGUARD_TEST_INSTALLED") == "1"
 SHIM = Path("/usr/lib/netguard/netguard") if INSTALLED else CHECKOUT / "ifupdown-hooks" / "netguard"
 SHIPPED_CONFIG = Path("/etc/netguard/netguard.conf") if INSTALLED else CHECKOUT / "debian" / "netguard.conf"
 
+# Per-test state, cache and ifupdown state live here: not under /run, which
+# ifupdown2's test runner replaces with a private tmpfs.
+TEST_BASE = Path("/tmp/netguard-tests")
+
 _counter = itertools.count()
 
 
@@ -98,7 +102,7 @@ class IfupdownHost(Namespace):
 
     def __init__(self, prefix: str = "ng", config: str = "") -> None:
         super().__init__(prefix)
-        self.state_dir = f"/run/netguard-tests/{self.name}/ifstate"
+        self.state_dir = str(TEST_BASE / self.name / "ifstate")
         os.makedirs(self.state_dir)
         network = self.etc / "network"
         for directory in HOOK_DIRS:
@@ -111,8 +115,8 @@ class IfupdownHost(Namespace):
             hook.chmod(0o755)
         netguard_etc = self.etc / "netguard"
         netguard_etc.mkdir()
-        self.netguard_state = Path("/run/netguard-tests") / self.name / "netguard"
-        self.netguard_cache = Path("/run/netguard-tests") / self.name / "cache"
+        self.netguard_state = TEST_BASE / self.name / "netguard"
+        self.netguard_cache = TEST_BASE / self.name / "cache"
         self._iproute2_names()
         (netguard_etc / "netguard.conf").write_text(
             f"State-Dir: {self.netguard_state}\nCache-Dir: {self.netguard_cache}\n{config}"
@@ -155,7 +159,7 @@ class IfupdownHost(Namespace):
 
     def close(self) -> None:
         super().close()
-        shutil.rmtree(f"/run/netguard-tests/{self.name}", ignore_errors=True)
+        shutil.rmtree(TEST_BASE / self.name, ignore_errors=True)
 
 
 def veth(left: Namespace, left_name: str, right: Namespace, right_name: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netguard.actions import Action, MarkOptimistic, Warn, WriteSysctl
+from netguard.actions import Action, MarkOptimistic, WaitForDad, Warn, WriteSysctl
 from netguard.context import HookContext
 from netguard.options import POST_UP, PRE_UP
 from netguard.state import IFA_F_PERMANENT, Address, interface_exists, ipv6_sysctl_path, read_ipv6_sysctl
@@ -40,7 +40,7 @@ def wanted(ctx: HookContext) -> bool:
     setting = ctx.options.get(OPTION)
     if setting is None:
         return False
-    return ctx.phase == PRE_UP or (ctx.phase == POST_UP and setting == "optimistic")
+    return ctx.phase == PRE_UP or (ctx.phase == POST_UP and setting in ("off", "optimistic"))
 
 
 def _write(ctx: HookContext, key: str, value: int) -> WriteSysctl:
@@ -85,6 +85,22 @@ def plan(ctx: HookContext, state: DadState) -> list[Action]:
             )
         )
     return actions
+
+
+# ifupdown2 adds static addresses before the pre-up hooks, while the link is
+# down: the kernel then starts their DAD only after a random delay of up to
+# router_solicitation_delay (1 s) once the link is up, and only then sees
+# accept_dad=0. Such addresses finish on their own within that delay.
+LATE_START_WAIT = 3.0
+
+
+def plan_post_up(ctx: HookContext, addresses: list[Address]) -> list[Action]:
+    """post-up: `off` finishes what ifupdown2 started early; `optimistic` marks addresses."""
+    if ctx.options[OPTION] == "optimistic":
+        return plan_optimistic(addresses)
+    if any(a.tentative and not a.dadfailed for a in addresses):
+        return [WaitForDad(LATE_START_WAIT, need_global=False, on_failure="warn")]
+    return []
 
 
 def plan_optimistic(addresses: list[Address]) -> list[Action]:

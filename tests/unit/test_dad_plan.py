@@ -73,3 +73,15 @@ def test_post_up_marks_only_permanent_tentative_addresses():
         Address("eth0", "2001:db8::5", 64, IFA_F_TENTATIVE, 0),  # SLAAC: the kernel's own
     ]
     assert dad.plan_optimistic(addresses) == [MarkOptimistic("2001:db8::2", 64, "dad")]
+
+
+def test_post_up_off_waits_only_when_an_address_is_still_tentative():
+    from netguard.actions import WaitForDad
+    from netguard.state import IFA_F_PERMANENT, IFA_F_TENTATIVE, Address
+
+    settled = Address("eth0", "2001:db8::1", 64, IFA_F_PERMANENT, 0)
+    late = Address("eth0", "2001:db8::2", 64, IFA_F_PERMANENT | IFA_F_TENTATIVE, 0)
+    off = HookContext("eth0", "eth0", frozenset({"inet6"}), "static", "post-up", False, {"dad": "off"})
+    assert dad.plan_post_up(off, [settled]) == []
+    (action,) = dad.plan_post_up(off, [settled, late])
+    assert isinstance(action, WaitForDad) and action.timeout == dad.LATE_START_WAIT
