@@ -26,7 +26,7 @@ def cmd_wait(args: argparse.Namespace) -> int:
     wanted = []
     for text in args.addresses:
         try:
-            wanted.append(ipaddress.IPv6Address(text.split("/")[0]))
+            wanted.append(waitdad.parse_wanted(text))
         except ValueError:
             raise OptionError(
                 f"{text!r} is not an IPv6 address; give one such as 2001:db8::1", "", "wait"

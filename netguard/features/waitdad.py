@@ -49,8 +49,13 @@ def assess(addresses: list[Address], need_global: bool) -> Verdict:
     return Verdict(failed, pending, (NO_GLOBAL,) if need_global and not has_global else ())
 
 
+def parse_wanted(text: str) -> ipaddress.IPv6Address:
+    """2001:db8::1, 2001:db8::1/64 or fe80::1%eth0 (a zone limits the match to that interface)."""
+    return ipaddress.IPv6Address(text.split("/")[0])
+
+
 def assess_wanted(addresses: list[Address], wanted: list[ipaddress.IPv6Address]) -> Verdict:
-    """`netguard wait`: only the named addresses matter, on whatever interface."""
+    """`netguard wait`: only the named addresses matter, on whatever interface (or the zone's)."""
     by_address: dict[ipaddress.IPv6Address, list[Address]] = {}
     for found in addresses:
         by_address.setdefault(ipaddress.IPv6Address(found.address), []).append(found)
@@ -58,7 +63,9 @@ def assess_wanted(addresses: list[Address], wanted: list[ipaddress.IPv6Address])
     pending: list[Address] = []
     missing: list[str] = []
     for address in wanted:
-        copies = by_address.get(address, [])
+        zone = address.scope_id
+        plain = ipaddress.IPv6Address(str(address).split("%")[0])
+        copies = [c for c in by_address.get(plain, []) if zone is None or c.ifname == zone]
         if any(not (c.tentative or c.dadfailed) for c in copies):
             continue
         if any(c.dadfailed for c in copies):

@@ -74,3 +74,12 @@ def test_wanted_addresses():
     assert failed.finished and failed.failed == (FAILED,)
     # Only the named address matters: another interface's tentative one does not.
     assert waitdad.assess_wanted([SETTLED, TENTATIVE], wanted[:1]).usable
+
+
+def test_wanted_link_local_with_a_zone_matches_only_that_interface():
+    other = addr("fe80::1", IFA_F_PERMANENT, LINK, ifname="eth1")
+    tentative_here = addr("fe80::1", IFA_F_PERMANENT | IFA_F_TENTATIVE, LINK, ifname="eth0")
+    zoned = [waitdad.parse_wanted("fe80::1%eth0")]
+    assert not waitdad.assess_wanted([other, tentative_here], zoned).finished
+    assert waitdad.assess_wanted([other, tentative_here], [waitdad.parse_wanted("fe80::1")]).usable
+    assert waitdad.parse_wanted("2001:db8::1/64") == ipaddress.IPv6Address("2001:db8::1")
