@@ -7,7 +7,6 @@ nowhere else (see errors.py for the codes).
 from __future__ import annotations
 
 import argparse
-import ipaddress
 
 from netguard import __version__, log
 from netguard.config import DEFAULT_CONFIG_PATH, load_config
