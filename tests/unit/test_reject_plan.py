@@ -54,3 +54,21 @@ def test_union_is_per_family_and_difference_touches_only_what_differs():
     delete, add = reject.difference(union, installed)
     assert delete == [rtnl.route_of(N("2001:db8:9::/48"))]
     assert add == [rtnl.route_of(N("2001:db8:2::/48"))]
+
+
+def test_status_cover_index_matches_subnet_of():
+    from netguard.commands.status import CoverIndex
+
+    routes = [N("2001:db8:100::/40"), N("2001:db8:200::/48"), N("192.0.2.0/24")]
+    index = CoverIndex(routes)
+    for probe in [
+        "2001:db8:1ff::/48",
+        "2001:db8:100::/40",
+        "2001:db8::/32",
+        "2001:db8:201::/48",
+        "192.0.2.128/25",
+        "192.0.3.0/24",
+    ]:
+        prefix = N(probe)
+        expected = any(prefix.version == r.version and prefix.subnet_of(r) for r in routes)
+        assert index.covers(prefix) == expected, probe
