@@ -136,6 +136,15 @@ def route_of(network: IPNetwork) -> Route:
     return family, network.network_address.packed, network.prefixlen
 
 
+def route_from_text(text: str) -> Route:
+    """ "2001:db8::/32" -> Route via inet_pton: ~10x faster than ipaddress for 100k wants.
+
+    Only for text netguard wrote itself (canonical, host bits zero)."""
+    address, _, length = text.partition("/")
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    return family, socket.inet_pton(family, address), int(length)
+
+
 def network_of(route: Route) -> IPNetwork:
     _family, address, length = route
     return ipaddress.ip_network((ipaddress.ip_address(address), length))

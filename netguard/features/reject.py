@@ -8,7 +8,6 @@ reads the state, holds the lock and hands the difference to apply.py.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from collections.abc import Mapping
 
@@ -60,7 +59,7 @@ def union(wants: Mapping[str, list[str]], family: str) -> set[rtnl.Route]:
     routes: set[rtnl.Route] = set()
     for name, prefixes in wants.items():
         if name.rsplit(".", 1)[-1] == family:
-            routes.update(rtnl.route_of(ipaddress.ip_network(p)) for p in prefixes)
+            routes.update(rtnl.route_from_text(p) for p in prefixes)
     return routes
 
 

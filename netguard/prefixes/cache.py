@@ -75,11 +75,41 @@ def format_entry(entry: CacheEntry) -> str:
     return paragraph.dump()
 
 
+_PREFIX_FIELDS = ("IPv4", "IPv6")
+
+
+def _split_prefix_fields(lines: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """Header lines, and the continuation lines of each prefix field.
+
+    python-debian parses a field of 100k continuation lines in seconds; these
+    fields are one prefix per line, so they are cut out by the deb822 rule
+    (a line starting with a space or tab continues the field above) and the
+    small header alone goes through Deb822.
+    """
+    header: list[str] = []
+    fields: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in lines:
+        if line[:1] in (" ", "\t"):
+            (current if current is not None else header).append(line)
+            continue
+        name, _, value = line.partition(":")
+        if name in _PREFIX_FIELDS:
+            current = fields.setdefault(name, [])
+            if value.strip():
+                current.append(value)
+        else:
+            current = None
+            header.append(line)
+    return header, fields
+
+
 def parse_entry(text: str, asn: int, origin: str) -> CacheEntry:
     from debian.deb822 import Deb822
 
+    header, prefix_fields = _split_prefix_fields(text.splitlines())
     try:
-        paragraph = Deb822(text.splitlines())
+        paragraph = Deb822(header)
     except (ValueError, UnicodeError) as err:
         raise CacheError(
             f"AS{asn}: {origin}: not a deb822 record ({err}); run `netguard import` again"
@@ -89,8 +119,7 @@ def parse_entry(text: str, asn: int, origin: str) -> CacheEntry:
     good: list[IPNetwork] = []
     bad: list[str] = []
     for version, key in ((4, "IPv4"), (6, "IPv6")):
-        lines = paragraph.get(key, "").splitlines()
-        prefixes, errors = parse_prefix_lines(lines)
+        prefixes, errors = parse_prefix_lines(prefix_fields.get(key, []))
         for prefix in prefixes:
             if prefix.version == version:
                 good.append(prefix)

@@ -40,3 +40,8 @@ def test_several_messages_in_one_buffer():
     routes = [rtnl.route_of(ipaddress.ip_network(f"2001:db8:{n}::/48")) for n in range(1, 4)]
     buffer = b"".join(rtnl.route_message(rtnl.RTM_NEWROUTE, r, 241, seq=n) for n, r in enumerate(routes, 1))
     assert [rtnl.parse_route(p, 241) for _, _, _, p in rtnl.messages(buffer)] == routes
+
+
+def test_route_from_text_agrees_with_ipaddress():
+    for text in ("2001:db8:100::/40", "192.0.2.0/24", "::/0", "2001:db8::1/128"):
+        assert rtnl.route_from_text(text) == rtnl.route_of(ipaddress.ip_network(text))

@@ -49,3 +49,13 @@ def test_carve_covers_exactly_the_set_minus_the_exceptions(routes, exceptions):
             excepted = any(probe in e for e in exceptions)
             covered = any(probe in p for p in result)
             assert covered != excepted
+
+
+@given(st.lists(prefixes_v6, max_size=30))
+def test_collapse_agrees_with_ipaddress(routes):
+    assert collapse(routes) == list(ipaddress.collapse_addresses(routes))
+
+
+def test_collapse_merges_chains_of_siblings():
+    quarters = [N(f"2001:db8:{n}::/34".replace(":0::", "::")) for n in ("0", "4000", "8000", "c000")]
+    assert collapse(quarters) == [N("2001:db8::/32")]
