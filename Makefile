@@ -46,6 +46,7 @@ bench: ## figures for the README (root for the namespace ones)
 	$(PYTHON) bench/noop_hook.py
 	$(PYTHON) -m bench.wait_dad
 	$(PYTHON) bench/routes.py
+	$(PYTHON) -m bench.reject_hook
 
 clean:
 	rm -rf out build .pybuild debian/netguard debian/.debhelper debian/files \
