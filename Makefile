@@ -2,11 +2,22 @@
 PYTHON ?= /usr/bin/python3
 VERSION := $(shell $(PYTHON) -c 'import netguard; print(netguard.__version__)')
 
-.PHONY: check unit demo lint deb bench clean
+.PHONY: check unit demo lint deb bench clean deps
+
+# What the demo and the tests need from Debian (the .deb build needs more: see .ci/run).
+DEPS := ifupdown iproute2 procps radvd python3 python3-pyroute2 python3-debian \
+	python3-pytest python3-hypothesis bash-completion
+
+deps:  ## install the Debian packages above if any is missing (root)
+	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 IMPLEMENTATIONS := out/ifupdown-ng/etc/network out/ifupdown2/bin/ifup
 
-check: $(IMPLEMENTATIONS)  ## every tier: unit, netns, ifupdown, ifupdown-ng and ifupdown2 (root)
+check: deps $(IMPLEMENTATIONS)  ## every tier: unit, netns, ifupdown, ifupdown-ng and ifupdown2 (root)
 	NETGUARD_IFUPDOWN_NG=$(CURDIR)/out/ifupdown-ng NETGUARD_IFUPDOWN2=$(CURDIR)/out/ifupdown2 \
 	  $(PYTHON) -m pytest -ra tests
 
@@ -28,7 +39,7 @@ out/ifupdown2/bin/ifup:
 unit:   ## the pure tier, no root needed
 	$(PYTHON) -m pytest -ra tests/unit
 
-demo:   ## real ifup in throwaway namespaces; never touches the host's interfaces
+demo: deps  ## real ifup in throwaway namespaces; never touches the host's interfaces
 	$(PYTHON) -m tests.demo
 
 lint:  ## ruff (lint + format) and mypy, dev tools from PyPI
