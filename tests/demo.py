@@ -13,13 +13,8 @@ import sys
 import time
 
 from tests import sandbox
-
-STANZA = """\
-iface eth0 inet6 static
-    address 2001:db8::1/64
-    up ip -6 addr add 2001:db8::2/64 dev eth0
-"""
-ADDRESSES = ["2001:db8::1", "2001:db8::2"]
+from tests.sandbox import RACE_ADDRESSES as ADDRESSES
+from tests.sandbox import RACE_STANZA as STANZA
 
 
 def show(title: str, host: sandbox.IfupdownHost, extra: str) -> None:

@@ -33,6 +33,14 @@ SHIPPED_CONFIG = Path("/etc/netguard/netguard.conf") if INSTALLED else CHECKOUT 
 # ifupdown2's test runner replaces with a private tmpfs.
 TEST_BASE = Path("/tmp/netguard-tests")
 
+# The blog's race: ifupdown waits for the primary address, not for the up-line one.
+RACE_STANZA = """\
+iface eth0 inet6 static
+    address 2001:db8::1/64
+    up ip -6 addr add 2001:db8::2/64 dev eth0
+"""
+RACE_ADDRESSES = ["2001:db8::1", "2001:db8::2"]
+
 _counter = itertools.count()
 
 

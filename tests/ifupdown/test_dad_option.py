@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.sandbox import RACE_ADDRESSES as ADDRESSES
+from tests.sandbox import RACE_STANZA as STANZA
 from tests.sandbox import linked_pair
 
 pytestmark = pytest.mark.ifupdown
 
 EADDRNOTAVAIL = 99
 RUNS = 20
-STANZA = """\
-iface eth0 inet6 static
-    address 2001:db8::1/64
-    up ip -6 addr add 2001:db8::2/64 dev eth0
-"""
-ADDRESSES = ["2001:db8::1", "2001:db8::2"]
 
 
 def cycle(host, runs: int) -> list[dict]:

@@ -7,17 +7,13 @@ import time
 
 import pytest
 
+from tests.sandbox import RACE_ADDRESSES as ADDRESSES
+from tests.sandbox import RACE_STANZA as STANZA
 from tests.sandbox import AddressMonitor, first_event, linked_pair
 
 pytestmark = pytest.mark.ifupdown
 
 RUNS = 20
-STANZA = """\
-iface eth0 inet6 static
-    address 2001:db8::1/64
-    up ip -6 addr add 2001:db8::2/64 dev eth0
-"""
-ADDRESSES = ["2001:db8::1", "2001:db8::2"]
 UP_LINE_ONLY = """\
 iface eth0 inet6 manual
     up ip -6 addr add 2001:db8::2/64 dev eth0
