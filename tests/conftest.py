@@ -62,6 +62,9 @@ def _netguard_etc_mountpoint() -> Iterator[None]:
     for name in created:
         with contextlib.suppress(OSError):
             os.rmdir(f"/etc/{name}")
+    if os.geteuid() == 0:
+        leaked = sandbox.leftovers()
+        assert not leaked, f"tests left namespaces or /etc/netns entries behind: {leaked}"
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import datetime
 import itertools
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -47,6 +48,17 @@ _counter = itertools.count()
 def unique_name(prefix: str) -> str:
     """Short (IFNAMSIZ is 16), unique per run and per call."""
     return f"{prefix}{os.getpid() % 100000}x{next(_counter)}"
+
+
+def leftovers() -> list[str]:
+    """Namespaces, /etc/netns entries and state dirs of this test run that still exist."""
+    marker = re.compile(rf"^ng\w*?{os.getpid() % 100000}x\d+$")
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
+    found = [f"netns {n}" for n in listed if marker.match(n)]
+    for base in (Path("/etc/netns"), TEST_BASE):
+        if base.is_dir():
+            found += [str(base / n) for n in os.listdir(base) if marker.match(n)]
+    return found
 
 
 def run(*argv: str, check: bool = True, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:
