@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from netguard.errors import OptionError
 from netguard.options import OPTIONS, OPTIONS_BY_NAME, WaitDad, any_option_set, parse_options
@@ -105,3 +107,13 @@ def test_every_option_is_fully_declared():
         # The example parses: the docs never show a value the code refuses.
         value = option.example.split(" ", 1)[1]
         parse_options({option.env_name: value}, IFACE)
+
+
+@given(st.dictionaries(st.sampled_from([o.env_name for o in OPTIONS]), st.text(max_size=40), max_size=5))
+def test_any_value_parses_or_gives_one_line_naming_the_option(env):
+    try:
+        parse_options(env, IFACE)
+    except OptionError as err:
+        line = err.line()
+        assert "\n" not in line and line.startswith(f"netguard: {IFACE}: ")
+        assert err.option in OPTIONS_BY_NAME
