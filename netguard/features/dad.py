@@ -57,8 +57,8 @@ def plan(ctx: HookContext, state: DadState) -> list[Action]:
             Warn(
                 OPTION,
                 f"{ctx.iface} does not exist yet in pre-up (created by a hook that runs after "
-                "netguard?); DAD left unchanged; use `wait-dad` for this interface, or create it "
-                "in an earlier stanza or with `pre-up ip link add ...` before netguard runs",
+                "netguard?); DAD stays on, and post-up waits for it (at most 3 s); to turn it off, "
+                "create the interface earlier (an earlier stanza, or `pre-up ip link add ...`)",
             )
         ]
     if state.accept_dad is None:

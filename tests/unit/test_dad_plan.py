@@ -44,7 +44,7 @@ def test_missing_interface_in_pre_up_is_said_clearly():
     (action,) = dad.plan(ctx("off"), DadState(False, None, 0, 1))
     assert isinstance(action, Warn)
     assert "eth0 does not exist yet in pre-up" in action.text
-    assert "wait-dad" in action.text
+    assert "post-up waits for it" in action.text
 
 
 def test_no_ipv6_configuration():
