@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from tests.sandbox import CHECKOUT, linked_pair
 from tests.sandbox import RACE_ADDRESSES as ADDRESSES
 from tests.sandbox import RACE_STANZA as STANZA
-from tests.sandbox import linked_pair
 
 pytestmark = pytest.mark.ifupdown
 
@@ -107,3 +109,24 @@ while time.monotonic() < deadline:
     time.sleep(0.1)
 sys.exit("no dadfailed")
 """
+
+
+def test_interface_created_after_netguard_in_pre_up_is_waited_for(make_host):
+    """Like the vlan package's hook, which sorts after `netguard`: the interface appears too late."""
+    host = make_host("ngv")
+    creator = host.etc / "network" / "if-pre-up.d" / "zzcreate"
+    creator.write_text(
+        "#!/bin/sh\n"
+        '[ "$IFACE" = eth5 ] || exit 0\n'
+        "ip link add eth5 type veth peer name eth5p && ip link set eth5p up\n"
+    )
+    creator.chmod(0o755)
+    host.write_interfaces(STANZA.replace("eth0", "eth5") + "    dad off\n")
+    result = host.exec(
+        "/usr/bin/python3", str(CHECKOUT / "tests" / "bindprobe.py"), "eth5", *ADDRESSES,
+        "--", "ifup", "--state-dir", host.state_dir, "eth5",
+    )  # fmt: skip
+    probe = json.loads(result.stdout)
+    assert "netguard: eth5: dad: warning: eth5 does not exist yet in pre-up" in probe["stderr"]
+    assert probe["rc"] == 0
+    assert probe["bind"] == {"2001:db8::1": 0, "2001:db8::2": 0, "link-local": 0}
