@@ -98,7 +98,10 @@ def run_phase(ctx: HookContext, config: Config) -> None:
     # the routes live exactly while the stanza's addresses are configured.
     if reject.wanted(ctx):
         try:
-            _reject_up(ctx, config) if ctx.phase == POST_UP else _reject_down(ctx, config)
+            if ctx.phase == POST_UP:
+                _reject_up(ctx, config)
+            else:
+                _reject_down(ctx, config)
         except OSError as err:
             log.warn(ctx.iface, reject.OPTION, f"routes not changed: {err}; run ifup again to retry")
 

@@ -38,9 +38,8 @@ def _report(iface: str, failures: list) -> None:
         log.warn(iface, reject.OPTION, f"... and {len(failures) - MAX_FAILURES_SHOWN} more route failures")
 
 
-def _sync(
-    config: Config, family: str, current: dict[str, list[str]], iface: str
-) -> tuple[int, int, int, int]:
+def _sync(family: str, current: dict[str, list[str]], iface: str) -> tuple[int, int, int, int]:
+    """Make the kernel's netguard routes of one family equal the union of the wants."""
     _version, address_family = reject.FAMILIES[family]
     want = reject.union(current, family)
     installed = state.netguard_routes(address_family, reject.PROTOCOL)
@@ -78,7 +77,7 @@ def set_wants(
             wants.remove_wants(config.state_dir, iface, family)
         else:
             wants.write_wants(config.state_dir, iface, family, prefixes, record)
-        total, added, deleted, failed = _sync(config, family, current, iface)
+        total, added, deleted, failed = _sync(family, current, iface)
     return Outcome(len(prefixes or ()), total, added, deleted, failed)
 
 
