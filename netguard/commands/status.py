@@ -172,7 +172,7 @@ def render(report: dict) -> str:
             f"cache {asn}: {info['ipv6']} IPv6, {info['ipv4']} IPv4 from {info['source']}, "
             f"fetched {info['fetched']} ({info['age_days']} days){warning}"
         )
-    return "\n".join(lines)
+    return "\n".join(lines) or "no interface uses a netguard option, and no netguard route is installed"
 
 
 def run(args: argparse.Namespace) -> int:

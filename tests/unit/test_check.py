@@ -90,3 +90,10 @@ def test_source_directory_files_are_checked_with_their_own_names(tmp_path):
         == f"{tmp_path / 'interfaces.d' / 'eth2'}:2: eth2: dad: error: bad value 'maybe'; accepted: off, on, optimistic"
     )
     assert "eth3" not in result.stdout
+
+
+def test_status_says_when_there_is_nothing_to_show():
+    from netguard.commands.status import render
+
+    empty = {"interfaces": {}, "routes": {"inet": {"installed": 0, "extra": []}}, "cache": {}}
+    assert render(empty) == "no interface uses a netguard option, and no netguard route is installed"
