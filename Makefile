@@ -56,7 +56,7 @@ deb:    ## ../netguard_$(VERSION)_all.deb, then copied to out/
 bench: ## figures for the README (root for the namespace ones)
 	$(PYTHON) bench/noop_hook.py
 	$(PYTHON) -m bench.wait_dad
-	$(PYTHON) bench/routes.py
+	$(PYTHON) -m bench.routes
 	$(PYTHON) -m bench.reject_hook
 
 clean:

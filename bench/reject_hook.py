@@ -12,15 +12,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
+from bench import timed
 from tests import sandbox
-
-
-def timed(action, *args) -> float:
-    start = time.perf_counter()
-    action(*args)
-    return time.perf_counter() - start
 
 
 def main() -> int:

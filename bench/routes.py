@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import timed
+
 CHECKOUT = Path(__file__).resolve().parent.parent
 DATA = CHECKOUT.parent / "shared" / "data" / "ipasn6_20151101.dat.gz"
 PROTOCOL = 241
@@ -41,12 +43,6 @@ def prefixes(count: int) -> list[ipaddress.IPv4Network]:
     while len(found) < count:
         found[ipaddress.ip_network((base + len(found) * 256, 24))] = None
     return list(found)
-
-
-def timed(action, *args) -> float:
-    start = time.perf_counter()
-    action(*args)
-    return time.perf_counter() - start
 
 
 def count_ours() -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from netguard.errors import ConfigError
+from netguard.options import bounded_seconds
 
 DEFAULT_CONFIG_PATH = "/etc/netguard/netguard.conf"
 
@@ -27,10 +28,7 @@ def _yes_no(value: str) -> bool:
 
 
 def _seconds(value: str) -> float:
-    seconds = float(value)
-    if not 0 < seconds <= 300:
-        raise ValueError("accepted: more than 0 and at most 300 seconds")
-    return seconds
+    return bounded_seconds(float(value))
 
 
 def _count(value: str) -> int:

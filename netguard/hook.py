@@ -20,21 +20,13 @@ from netguard.options import POST_UP, PRE_UP
 
 
 def _wait_for_dad(ctx: HookContext, action: WaitForDad) -> None:
-    from pyroute2 import IPRoute
-
-    from netguard.state import has_carrier, ipv6_addresses
-
-    with IPRoute() as ipr:
-        addresses, _ = watch.wait_until(
-            lambda: ipv6_addresses(ipr, ctx.iface),
-            lambda found: waitdad.assess(found, action.need_global).finished,
-            action.timeout,
-        )
-    verdict = waitdad.assess(addresses, action.need_global)
-    carrierless = set() if has_carrier(ctx.iface) else {ctx.iface}
+    verdict = watch.wait_for_addresses(
+        ctx.iface, lambda found: waitdad.assess(found, action.need_global), action.timeout
+    )
+    carrierless = set() if state.has_carrier(ctx.iface) else {ctx.iface}
     problem = waitdad.failure(verdict, ctx.iface, action.timeout, carrierless)
     if problem is None:
-        log.info(ctx.iface, waitdad.OPTION, f"{len(addresses)} IPv6 addresses usable")
+        log.info(ctx.iface, waitdad.OPTION, "every IPv6 address usable")
         return
     if action.on_failure == "warn":
         log.warn(ctx.iface, problem.option, problem.message)

@@ -64,6 +64,13 @@ def parse_dad(value: str) -> str:
     raise BadValue("accepted: off, on, optimistic")
 
 
+def bounded_seconds(seconds: float) -> float:
+    """The one bound on every wait netguard makes (stanza, configuration, command line)."""
+    if not 0 < seconds <= MAX_WAIT_SECONDS:
+        raise BadValue(f"the timeout must be more than 0 and at most {MAX_WAIT_SECONDS:g} seconds")
+    return seconds
+
+
 def parse_wait_dad(value: str) -> WaitDad:
     word = value.lower()
     if word in _ON:
@@ -74,9 +81,7 @@ def parse_wait_dad(value: str) -> WaitDad:
         seconds = float(word)
     except ValueError:
         raise BadValue("accepted: yes, no, or a timeout in seconds such as 5") from None
-    if not 0 < seconds <= MAX_WAIT_SECONDS:
-        raise BadValue(f"the timeout must be more than 0 and at most {MAX_WAIT_SECONDS:g} seconds")
-    return WaitDad(True, seconds)
+    return WaitDad(True, bounded_seconds(seconds))
 
 
 def parse_wait_dad_failure(value: str) -> str:

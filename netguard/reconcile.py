@@ -8,9 +8,11 @@ completed by the next one. Routes are best-effort: problems are warnings.
 
 from __future__ import annotations
 
+import errno
+import os
 from dataclasses import dataclass
 
-from netguard import apply, log, state, wants
+from netguard import apply, log, rtnl, state, wants
 from netguard.config import Config
 from netguard.features import reject
 from netguard.prefixes.setops import IPNetwork
@@ -21,32 +23,30 @@ MAX_FAILURES_SHOWN = 5
 @dataclass(frozen=True)
 class Outcome:
     wanted: int  # routes this interface wants
-    total: int  # routes all interfaces want (this family)
-    added: int
+    added: int  # routes the kernel was sent (failures are warned about, not counted apart)
     deleted: int
-    failed: int
 
 
 def _report(iface: str, failures: list) -> None:
-    import os
-
     for route, verb, code in failures[:MAX_FAILURES_SHOWN]:
-        prefix = reject.rtnl.network_of(route)
-        hint = "a route for it exists that is not netguard's; left alone" if code == 17 else os.strerror(code)
+        prefix = rtnl.network_of(route)
+        if code == errno.EEXIST:
+            hint = "a route for it exists that is not netguard's; left alone"
+        else:
+            hint = os.strerror(code)
         log.warn(iface, reject.OPTION, f"cannot {verb} unreachable route {prefix}: {hint}")
     if len(failures) > MAX_FAILURES_SHOWN:
         log.warn(iface, reject.OPTION, f"... and {len(failures) - MAX_FAILURES_SHOWN} more route failures")
 
 
-def _sync(family: str, current: dict[str, list[str]], iface: str) -> tuple[int, int, int, int]:
-    """Make the kernel's netguard routes of one family equal the union of the wants."""
+def _sync(family: str, current: dict[str, list[str]], iface: str) -> tuple[int, int]:
+    """Make the kernel's netguard routes of one family equal the union of the wants: (added, deleted)."""
     _version, address_family = reject.FAMILIES[family]
     want = reject.union(current, family)
     installed = state.netguard_routes(address_family, reject.PROTOCOL)
     delete, add = reject.difference(want, installed)
-    failures = apply.change_routes(delete, add, reject.PROTOCOL)
-    _report(iface, failures)
-    return len(want), len(add), len(delete), len(failures)
+    _report(iface, apply.change_routes(delete, add, reject.PROTOCOL))
+    return len(add), len(delete)
 
 
 def set_wants(
@@ -62,6 +62,7 @@ def set_wants(
         key = f"{iface}.{family}"
         if prefixes is None:
             current.pop(key, None)
+            wants.remove_wants(config.state_dir, iface, family)
         else:
             current[key] = [str(p) for p in prefixes]
             total = sum(len(v) for v in current.values())
@@ -73,12 +74,9 @@ def set_wants(
                     f"{config.reject_max_routes}; nothing changed; raise it in /etc/netguard/netguard.conf",
                 )
                 return None
-        if prefixes is None:
-            wants.remove_wants(config.state_dir, iface, family)
-        else:
             wants.write_wants(config.state_dir, iface, family, prefixes, record)
-        total, added, deleted, failed = _sync(family, current, iface)
-    return Outcome(len(prefixes or ()), total, added, deleted, failed)
+        added, deleted = _sync(family, current, iface)
+    return Outcome(len(prefixes or ()), added, deleted)
 
 
 def apply_stanza(

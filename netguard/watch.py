@@ -13,13 +13,23 @@ import select
 import socket
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
+
+from netguard.state import Address, ipv6_addresses
 
 RTMGRP_LINK = 0x1
 RTMGRP_IPV6_IFADDR = 0x100
 _RECV_BUFFER = 1 << 20
 
 State = TypeVar("State")
+
+
+class Judgement(Protocol):
+    @property
+    def finished(self) -> bool: ...
+
+
+J = TypeVar("J", bound=Judgement)
 
 
 def _drain(sock: socket.socket) -> None:
@@ -54,3 +64,15 @@ def wait_until(
             ready, _, _ = select.select([sock], [], [], remaining)
             if ready:
                 _drain(sock)
+
+
+def wait_for_addresses(ifname: str | None, judge: Callable[[list[Address]], J], timeout: float) -> J:
+    """judge() the IPv6 addresses (of one interface, or all) until it is finished or the deadline passes.
+
+    The one wait behind both wait-dad (the hook) and `netguard wait`; returns the last judgement.
+    """
+    from pyroute2 import IPRoute
+
+    with IPRoute() as ipr:
+        judgement, _ = wait_until(lambda: judge(ipv6_addresses(ipr, ifname)), lambda j: j.finished, timeout)
+    return judgement

@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from netguard.config import Config, load_config
+from netguard.config import load_config
 from netguard.errors import EXIT_CONFIG, EXIT_OK, OptionError
 from netguard.interfaces import DEFAULT_INTERFACES, Stanza, read_interfaces
 from netguard.options import OPTIONS_BY_NAME, parse_option
+from netguard.prefixes.cache import cached_asns
 
 IPV6_ONLY = ("dad", "wait-dad", "wait-dad-failure")
 
@@ -75,22 +76,12 @@ def check_stanza(stanza: Stanza, cached_asns: set[int] | None) -> list[Finding]:
     return findings
 
 
-def cached(config: Config) -> set[int]:
-    import os
-
-    try:
-        names = os.listdir(config.cache_dir)
-    except OSError:
-        return set()
-    return {int(n[2:]) for n in names if n.startswith("AS") and n[2:].isdigit()}
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         stanzas = read_interfaces(args.interfaces)
     except OSError as err:
         raise OptionError(f"cannot read {args.interfaces}: {err.strerror}", "", "check") from None
-    asns = cached(load_config(args.config))
+    asns = cached_asns(load_config(args.config).cache_dir)
     findings = sorted(
         (f for stanza in stanzas for f in check_stanza(stanza, asns)),
         key=lambda f: (f.path, f.line, not f.error),

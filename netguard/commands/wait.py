@@ -12,16 +12,14 @@ import argparse
 from netguard import log
 from netguard.config import load_config
 from netguard.errors import EXIT_OK, OptionError
-from netguard.options import MAX_WAIT_SECONDS
+from netguard.options import BadValue, bounded_seconds
 
 
 def run(args: argparse.Namespace) -> int:
     """Block one service until its addresses are usable, not the whole boot."""
-    from pyroute2 import IPRoute
-
     from netguard import watch
     from netguard.features import waitdad
-    from netguard.state import has_carrier, ipv6_addresses
+    from netguard.state import has_carrier
 
     wanted = []
     for text in args.addresses:
@@ -32,13 +30,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{text!r} is not an IPv6 address; give one such as 2001:db8::1", "", "wait"
             ) from None
     timeout = args.timeout if args.timeout is not None else load_config(args.config).wait_dad_timeout
-    with IPRoute() as ipr:
-        found, _ = watch.wait_until(
-            lambda: ipv6_addresses(ipr),
-            lambda state: waitdad.assess_wanted(state, wanted).finished,
-            timeout,
-        )
-    verdict = waitdad.assess_wanted(found, wanted)
+    verdict = watch.wait_for_addresses(None, lambda found: waitdad.assess_wanted(found, wanted), timeout)
     carrierless = {a.ifname for a in verdict.pending if not has_carrier(a.ifname)}
     problem = waitdad.failure(verdict, "", timeout, carrierless)
     if problem is not None:
@@ -49,10 +41,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _timeout(text: str) -> float:
-    seconds = float(text)
-    if not 0 < seconds <= MAX_WAIT_SECONDS:
-        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {MAX_WAIT_SECONDS:g}")
-    return seconds
+    try:
+        return bounded_seconds(float(text))
+    except ValueError as err:  # BadValue too
+        raise argparse.ArgumentTypeError(str(err) if isinstance(err, BadValue) else "not a number") from None
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:

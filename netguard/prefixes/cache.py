@@ -38,6 +38,15 @@ def entry_path(cache_dir: str, asn: int) -> str:
     return os.path.join(cache_dir, f"AS{asn}")
 
 
+def cached_asns(cache_dir: str) -> set[int]:
+    """The ASNs that have an entry file (readable or not)."""
+    try:
+        names = os.listdir(cache_dir)
+    except OSError:
+        return set()
+    return {int(n[2:]) for n in names if n.startswith("AS") and n[2:].isdigit()}
+
+
 def parse_prefix_lines(lines: list[str]) -> tuple[list[IPNetwork], list[tuple[int, str]]]:
     """Prefixes from text lines ('#' comments, blanks ignored); bad lines as (number, text)."""
     good: list[IPNetwork] = []

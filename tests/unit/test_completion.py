@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+from tests.conftest import STRICT
 from tests.sandbox import CHECKOUT, INSTALLED
 
 LIBRARY = "/usr/share/bash-completion/bash_completion"
@@ -15,7 +16,6 @@ SCRIPT = (
     if INSTALLED
     else str(CHECKOUT / "docs" / "netguard.bash-completion")
 )
-STRICT = os.environ.get("CI") == "true" or os.environ.get("NETGUARD_REQUIRE_ROOT") == "1"
 
 
 def complete(line: str) -> list[str]:
