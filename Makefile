@@ -37,7 +37,7 @@ out/ifupdown2/bin/ifup:
 	  ln -sf ../usr/share/ifupdown2/__main__.py $(CURDIR)/out/ifupdown2/bin/ifdown
 
 unit:   ## the pure tier, no root needed
-	$(PYTHON) -m pytest -ra tests/unit
+	$(PYTHON) -m pytest -ra -p no:cacheprovider tests/unit
 
 demo: deps  ## real ifup in throwaway namespaces; never touches the host's interfaces
 	$(PYTHON) -m tests.demo

@@ -59,11 +59,10 @@ def ip_batch(verb: str, nets: list) -> None:
 
 
 def netguard_apply(delete: list, add: list) -> None:
-    from netguard import apply, rtnl
+    from netguard import apply
+    from netguard.prefixes.prefix import parse
 
-    failures = apply.change_routes(
-        [rtnl.route_of(n) for n in delete], [rtnl.route_of(n) for n in add], PROTOCOL
-    )
+    failures = apply.change_routes([parse(str(n)) for n in delete], [parse(str(n)) for n in add], PROTOCOL)
     assert not failures, failures[:3]
 
 

@@ -13,6 +13,7 @@ import socket
 from netguard import rtnl
 from netguard.actions import MarkOptimistic, WriteSysctl
 from netguard.errors import NetguardError
+from netguard.prefixes.prefix import Prefix
 from netguard.state import IFA_F_OPTIMISTIC
 
 
@@ -56,9 +57,7 @@ def mark_optimistic(action: MarkOptimistic, iface: str) -> None:
 _CHUNK = 64 * 1024  # bytes of messages per send(); the kernel handles each send synchronously
 
 
-def change_routes(
-    delete: list[rtnl.Route], add: list[rtnl.Route], protocol: int
-) -> list[tuple[rtnl.Route, str, int]]:
+def change_routes(delete: list[Prefix], add: list[Prefix], protocol: int) -> list[tuple[Prefix, str, int]]:
     """Delete then add unreachable routes in batches; return the failures as (route, verb, errno).
 
     Messages go without ACK requests, many per send(): the kernel answers
@@ -70,7 +69,7 @@ def change_routes(
     plan = [(rtnl.RTM_DELROUTE, r) for r in delete] + [(rtnl.RTM_NEWROUTE, r) for r in add]
     if not plan:
         return []
-    failures: list[tuple[rtnl.Route, str, int]] = []
+    failures: list[tuple[Prefix, str, int]] = []
     last_seq = len(plan)
     finished = False
 

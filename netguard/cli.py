@@ -11,7 +11,7 @@ import argparse
 
 from netguard import __version__, log
 from netguard.config import DEFAULT_CONFIG_PATH
-from netguard.errors import NetguardError, exit_now
+from netguard.errors import EXIT_FAILURE, EXIT_INTERRUPTED, NetguardError, exit_now, unexpected
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,13 +32,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    log.set_verbose(args.verbose)
+    """The one place a command's failure becomes a line and an exit code."""
     try:
+        args = build_parser().parse_args(argv)
+        log.set_verbose(args.verbose)
         return int(args.run(args))
     except NetguardError as err:
         log.error(err.line())
         return err.exit_code
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED  # Ctrl-C: the user knows; no traceback, no line
+    except OSError as err:  # disk full, permission denied ...: the system said no
+        where = f" {err.filename}" if err.filename else ""
+        hint = "; run it as root" if err.errno in (1, 13) else ""
+        log.error(f"netguard: {err.strerror or err}{where}{hint}")
+        return EXIT_FAILURE
+    except Exception as err:
+        log.traceback_to_journal("netguard: traceback")
+        log.error(f"netguard: {unexpected(err)}")
+        return EXIT_FAILURE
 
 
 def run() -> None:

@@ -3,100 +3,168 @@
 ifupdown wipes the environment before running hooks, so a file under /etc is
 the only way to change where netguard keeps its state; `ip netns exec NS`
 bind-mounts /etc/netns/NS/netguard over /etc/netguard, which the tests use.
-The file is one deb822 paragraph, like the rest of Debian's metadata.
+The file is one deb822 paragraph, read strictly by a parser of its own (no
+python-debian on the hook's path): every line that is not a comment or blank
+is `Key: value`, each key once, each value checked against its range; an
+error names the file, the line and the key.
 """
 
 from __future__ import annotations
 
+import re
+import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from netguard.errors import ConfigError
-from netguard.options import bounded_seconds
+from netguard.errors import ConfigError, shown
+from netguard.options import BadValue, bounded_seconds
 
 DEFAULT_CONFIG_PATH = "/etc/netguard/netguard.conf"
+MAX_CONFIG_BYTES = 64 * 1024
+KNOWN_SOURCES = ("ripestat", "irr", "mirror")
 
 
 def _yes_no(value: str) -> bool:
-    word = value.strip().lower()
-    if word in ("yes", "true", "1", "on"):
+    word = value.lower()
+    if word in ("yes", "true", "on"):
         return True
-    if word in ("no", "false", "0", "off"):
+    if word in ("no", "false", "off"):
         return False
-    raise ValueError("accepted: yes, no")
+    raise BadValue("accepted: yes, no")
 
 
 def _seconds(value: str) -> float:
+    if not re.fullmatch(r"[0-9]{1,3}(?:\.[0-9]{1,3})?", value):
+        raise BadValue("accepted: seconds, plain digits, such as 10 or 2.5")
     return bounded_seconds(float(value))
 
 
-def _count(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError("accepted: a whole number, 0 or more")
-    return number
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        if not re.fullmatch(r"[0-9]{1,10}", value) or not low <= int(value) <= high:
+            raise BadValue(f"accepted: a whole number from {low} to {high}")
+        return int(value)
+
+    return parse
+
+
+def _path(value: str) -> str:
+    # Also read by the /bin/sh shim: no spaces, globs or quotes to go wrong there.
+    if not re.fullmatch(r"/[A-Za-z0-9._/+@-]{0,200}", value) or "/../" in value + "/":
+        raise BadValue("accepted: an absolute path of letters, digits and ._/+@- (at most 200)")
+    return value.rstrip("/") or "/"
+
+
+def _url(optional: bool) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if optional and not value:
+            return value
+        parts = urllib.parse.urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname or " " in value or not value.isascii():
+            raise BadValue("accepted: an https:// URL (http:// only for a mirror you run)")
+        return value
+
+    return parse
+
+
+def _host(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9.:-]{1,253}", value):
+        raise BadValue("accepted: a host name or address")
+    return value
+
+
+def _irr_sources(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9-]+(?:,[A-Za-z0-9-]+)*", value):
+        raise BadValue("accepted: IRR source names joined by commas, such as RIPE,ARIN")
+    return value
+
+
+def _sources(value: str) -> str:
+    words = value.split()
+    unknown = [w for w in words if w not in KNOWN_SOURCES]
+    if not words or unknown or len(set(words)) != len(words):
+        raise BadValue(f"accepted: one or more of {', '.join(KNOWN_SOURCES)}, each once")
+    return " ".join(words)
+
+
+def _option(default: Any, parse: Callable[[str], Any]) -> Any:
+    return field(default=default, metadata={"parse": parse})
 
 
 @dataclass(frozen=True)
 class Config:
     """Field names map to deb822 keys: state_dir -> State-Dir."""
 
-    state_dir: str = "/run/netguard"
-    cache_dir: str = "/var/cache/netguard"
-    wait_dad_timeout: float = 10.0
-    reject_min_length_ipv6: int = 16
-    reject_min_length_ipv4: int = 8
-    reject_max_routes: int = 300000
-    reject_allow_special: bool = False
-    cache_max_age_days: int = 7
-    refresh_sources: str = "ripestat irr"
-    ripestat_url: str = "https://stat.ripe.net/data/ris-prefixes/data.json"
-    irr_host: str = "whois.radb.net"
-    irr_port: int = 43
-    irr_sources: str = "RIPE,ARIN,APNIC,LACNIC,AFRINIC"
-    fetch_timeout: float = 20.0
-    fetch_max_bytes: int = 16 * 1024 * 1024
+    state_dir: str = _option("/run/netguard", _path)
+    cache_dir: str = _option("/var/cache/netguard", _path)
+    wait_dad_timeout: float = _option(10.0, _seconds)
+    reject_min_length_ipv6: int = _option(16, _whole(0, 128))
+    reject_min_length_ipv4: int = _option(8, _whole(0, 32))
+    reject_max_routes: int = _option(300000, _whole(1, 10_000_000))
+    reject_allow_special: bool = _option(False, _yes_no)
+    cache_max_age_days: int = _option(7, _whole(1, 3650))
+    refresh_sources: str = _option("ripestat irr", _sources)
+    ripestat_url: str = _option("https://stat.ripe.net/data/ris-prefixes/data.json", _url(False))
+    mirror_url: str = _option("", _url(True))
+    irr_host: str = _option("whois.radb.net", _host)
+    irr_port: int = _option(43, _whole(1, 65535))
+    irr_sources: str = _option("RIPE,ARIN,APNIC,LACNIC,AFRINIC", _irr_sources)
+    fetch_timeout: float = _option(20.0, _seconds)
+    fetch_max_bytes: int = _option(16 * 1024 * 1024, _whole(1, 1 << 30))
 
     @staticmethod
     def key(field_name: str) -> str:
         return "-".join(part.capitalize() for part in field_name.split("_")).replace("Ipv", "IPv")
 
 
-_CONVERTERS: dict[type, Callable[[str], object]] = {str: str, float: _seconds, int: _count, bool: _yes_no}
-
-
 def parse_config(text: str, origin: str = DEFAULT_CONFIG_PATH) -> Config:
-    from debian.deb822 import Deb822  # ~70 ms: only paid when a netguard option is set
-
-    paragraphs = list(Deb822.iter_paragraphs(text.splitlines(keepends=True)))
-    if len(paragraphs) > 1:
-        raise ConfigError(f"{origin}: {len(paragraphs)} paragraphs; netguard reads exactly one")
-    paragraph = paragraphs[0] if paragraphs else {}
     by_key = {Config.key(f.name).lower(): f for f in fields(Config)}
     values: dict[str, Any] = {}
-    for key, raw in paragraph.items():
-        spec = by_key.get(key.lower())
+    first_line: dict[str, int] = {}
+    for number, line in enumerate(text.split("\n"), 1):
+        where = f"{origin}:{number}"
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line[0] in " \t":
+            raise ConfigError(
+                f"{where}: an indented line; every setting is `Key: value` at the start of a line"
+            )
+        key, colon, raw = line.partition(":")
+        if not colon:
+            raise ConfigError(f"{where}: {shown(line)} is not `Key: value`")
+        spec = by_key.get(key.strip().lower())
         if spec is None:
             known = ", ".join(Config.key(f.name) for f in fields(Config))
-            raise ConfigError(f"{origin}: unknown key {key!r}; known keys: {known}")
-        convert = _CONVERTERS[type(getattr(Config, spec.name))]
-        try:
-            values[spec.name] = convert(raw.strip())
-        except ValueError as err:
+            raise ConfigError(f"{where}: unknown key {shown(key)}; known keys: {known}")
+        name = Config.key(spec.name)
+        if spec.name in first_line:
             raise ConfigError(
-                f"{origin}: {Config.key(spec.name)}: bad value {raw.strip()!r}; {err}"
-            ) from None
+                f"{where}: {name} given again (first on line {first_line[spec.name]}); give it once"
+            )
+        first_line[spec.name] = number
+        value = raw.strip()
+        try:
+            if not value.isascii():
+                raise BadValue("values are ASCII")
+            values[spec.name] = spec.metadata["parse"](value)
+        except BadValue as err:
+            raise ConfigError(f"{where}: {name}: bad value {shown(value)}; {err}") from None
     return Config(**values)
 
 
 def load_config(path: str = DEFAULT_CONFIG_PATH) -> Config:
-    """Defaults when the file is absent; a ConfigError when it is wrong."""
+    """Defaults when the file is absent; a ConfigError when it is wrong or unreadable."""
+    from netguard.safefile import UnsafeFile, read_bounded
+
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        data = read_bounded(path, MAX_CONFIG_BYTES, follow=True)
     except FileNotFoundError:
         return Config()
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read: {err.strerror}") from None
+    except UnsafeFile as err:
+        raise ConfigError(err.message) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {err.start}); fix the file") from None
     return parse_config(text, path)

@@ -11,6 +11,13 @@ EXIT_OK = 0
 EXIT_FAILURE = 1  # the thing asked for did not happen (DAD failed, timeout)
 EXIT_CONFIG = 2  # bad option value or configuration file
 EXIT_TIMEOUT = 3  # a bounded wait ran out
+EXIT_INTERRUPTED = 130  # Ctrl-C
+
+# The error policy, one word per step (features declare theirs):
+FAIL = "fail"  # the step guards correctness: its failure fails the phase (bad values always do)
+WARN = "warn"  # best effort (reject-asn): every failure, expected or not, is a warning
+AS_CONFIGURED = "wait-dad-failure"  # the stanza's wait-dad-failure decides: fail or warn
+MAX_SHOWN_VALUE = 80  # characters of a user's value echoed in a message
 
 
 class NetguardError(Exception):
@@ -33,6 +40,24 @@ class NetguardError(Exception):
             parts.append(self.option)
         parts.append(self.message)
         return ": ".join(parts)
+
+
+def shown(value: str) -> str:
+    """A user's value as a message quotes it: repr, at most MAX_SHOWN_VALUE characters, elided."""
+    text = repr(value)
+    if len(text) <= MAX_SHOWN_VALUE:
+        return text
+    return f"{text[: MAX_SHOWN_VALUE - 20]}...{text[-10:]} ({len(value)} characters)"
+
+
+def unexpected(err: BaseException) -> str:
+    """One line for an exception nobody planned for; the traceback goes to the journal."""
+    detail = " ".join(str(err).split())[:MAX_SHOWN_VALUE]
+    return (
+        f"unexpected {type(err).__name__}"
+        + (f" ({detail})" if detail else "")
+        + ("; the details are in the journal (journalctl -t netguard); please report it")
+    )
 
 
 class OptionError(NetguardError):

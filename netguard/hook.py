@@ -1,113 +1,194 @@
-"""The ifupdown hook: PHASE -> features, in a declared order, with one exit policy.
+"""The ifupdown hook: PHASE -> the features' declared steps, in order, under one error policy.
 
-Run by the /bin/sh shim as `python3 -m netguard.hook HOOK_PATH` only when a
-netguard option is set. Every phase validates every option first, so a bad
-value fails pre-up before anything changed (and ifup leaves the link down).
+Run by the /bin/sh shim as `python3 -I -m netguard.hook HOOK_PATH` when a
+netguard option is set, or when netguard changed something for the
+interface before (State-Dir/applied/IFACE). Every phase validates every
+option first, so a bad value fails pre-up before anything changed (and ifup
+leaves the link down). Whatever goes wrong, the user sees one line; a
+traceback goes to the journal only.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
-from netguard import apply, log, state, watch
+from netguard import applied, apply, log, state, watch
 from netguard.actions import Action, MarkOptimistic, WaitForDad, Warn, WriteSysctl
 from netguard.config import Config, load_config
 from netguard.context import HookContext, context_from_env
-from netguard.errors import EXIT_OK, NetguardError, exit_now
-from netguard.features import dad, reject, waitdad
-from netguard.options import POST_UP, PRE_UP
+from netguard.errors import (
+    AS_CONFIGURED,
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    FAIL,
+    NetguardError,
+    exit_now,
+    unexpected,
+)
+from netguard.features import Step, dad, reject, waitdad
+from netguard.options import POST_DOWN, POST_UP, PRE_DOWN, PRE_UP
+
+STEPS: tuple[Step, ...] = tuple(sorted((*dad.STEPS, *waitdad.STEPS, *reject.STEPS), key=lambda s: s.order))
 
 
-def _wait_for_dad(ctx: HookContext, action: WaitForDad) -> None:
-    verdict = watch.wait_for_addresses(
-        ctx.iface, lambda found: waitdad.assess(found, action.need_global), action.timeout
-    )
-    carrierless = set() if state.has_carrier(ctx.iface) else {ctx.iface}
-    problem = waitdad.failure(verdict, ctx.iface, action.timeout, carrierless)
-    if problem is None:
-        log.info(ctx.iface, waitdad.OPTION, "every IPv6 address usable")
-        return
-    if action.on_failure == "warn":
-        log.warn(ctx.iface, problem.option, problem.message)
-        return
-    raise problem
+class Run:
+    """One hook run: the context, the configuration and the interface's record of changes."""
 
+    def __init__(self, ctx: HookContext, config: Config) -> None:
+        self.ctx = ctx
+        self.config = config
+        self.record = applied.load(config.state_dir, ctx.iface)
 
-def run_actions(ctx: HookContext, actions: list[Action]) -> None:
-    for action in actions:
-        if isinstance(action, Warn):
-            log.warn(ctx.iface, action.option, action.text)
-        elif isinstance(action, WriteSysctl):
-            apply.write_sysctl(action, ctx.iface)
-            log.info(ctx.iface, action.option, f"{action.path} = {action.value}")
-        elif isinstance(action, MarkOptimistic):
-            apply.mark_optimistic(action, ctx.iface)
-            log.info(ctx.iface, action.option, f"{action.address} marked optimistic")
-        elif isinstance(action, WaitForDad):
-            _wait_for_dad(ctx, action)
-        else:  # pragma: no cover - a new Action type without a runner
-            raise TypeError(f"no runner for {action!r}")
+    def save(self) -> None:
+        applied.save(self.config.state_dir, self.ctx.iface, self.record)
 
+    def run_actions(self, actions: list[Action], on_failure: str = FAIL) -> None:
+        iface = self.ctx.iface
+        for action in actions:
+            if isinstance(action, Warn):
+                log.warn(iface, action.option, action.text)
+            elif isinstance(action, WriteSysctl):
+                before = state.read_sysctl(action.path)
+                if before is not None and action.path not in self.record.sysctls:
+                    self.record.sysctls[action.path] = (
+                        before  # recorded before the write: undo never misses it
+                    )
+                    self.save()
+                apply.write_sysctl(action, iface)
+                log.info(iface, action.option, f"{action.path} = {action.value}")
+            elif isinstance(action, MarkOptimistic):
+                apply.mark_optimistic(action, iface)
+                log.info(iface, action.option, f"{action.address} marked optimistic")
+            elif isinstance(action, WaitForDad):
+                self.wait_for_dad(action)
+            else:  # pragma: no cover - a new Action type without a runner
+                raise TypeError(f"no runner for {action!r}")
 
-def _reject_up(ctx: HookContext, config: Config) -> None:
-    """Best-effort: every problem is a warning and ifup goes on (see README)."""
-    from netguard import reconcile
-    from netguard.wants import StanzaRecord
+    def wait_for_dad(self, action: WaitForDad) -> None:
+        iface = self.ctx.iface
+        verdict = watch.wait_for_addresses(
+            iface, lambda found: waitdad.assess(found, action.need_global), action.timeout
+        )
+        carrierless = set() if state.has_carrier(iface) else {iface}
+        problem = waitdad.failure(verdict, iface, action.timeout, carrierless)
+        if problem is None:
+            log.info(iface, waitdad.OPTION, "every IPv6 address usable")
+        elif action.on_failure == "warn":
+            log.warn(iface, problem.option, problem.message)
+        else:
+            raise problem
 
-    record = StanzaRecord(
-        tuple(ctx.options[reject.OPTION]),
-        tuple(str(e) for e in ctx.options["reject-asn-except"]),
-        ctx.gateway,
-    )
-    reconcile.apply_stanza(config, ctx.iface, reject.stanza_families(ctx), record)
+    # The steps: one function per (option, phase) a feature declares.
 
+    def dad_pre_up(self) -> None:
+        self.run_actions(dad.plan(self.ctx, dad.read_state(self.ctx.iface), self.record.sysctls))
 
-def _reject_down(ctx: HookContext, config: Config) -> None:
-    from netguard import reconcile
+    def dad_post_up(self) -> None:
+        self.run_actions(dad.plan_post_up(self.ctx, state.proc_ipv6_addresses(self.ctx.iface)))
 
-    for family in reject.stanza_families(ctx):
-        outcome = reconcile.set_wants(config, ctx.iface, family, None)
-        if outcome is not None:
-            log.info(
-                ctx.iface, reject.OPTION, f"{family}: kernel -{outcome.deleted} (+{outcome.added} healed)"
-            )
+    def dad_post_down(self) -> None:
+        actions = dad.plan_restore(
+            {path: value for path, value in self.record.sysctls.items() if os.path.exists(path)}
+        )
+        self.run_actions(actions)
+        self.record.sysctls.clear()
+        self.save()
 
+    def wait_dad_post_up(self) -> None:
+        self.run_actions(waitdad.plan(self.ctx, self.config))
 
-def run_phase(ctx: HookContext, config: Config) -> None:
-    """The order within a phase is deliberate; each rule says why."""
-    if dad.wanted(ctx) and ctx.phase == PRE_UP:
-        run_actions(ctx, dad.plan(ctx, dad.read_state(ctx.iface)))
-    # dad (optimistic marking, or off's late starters) before wait-dad:
-    # marking is instant, and a wait then still sees (and reports) a duplicate.
-    if dad.wanted(ctx) and ctx.phase == POST_UP:
-        run_actions(ctx, dad.plan_post_up(ctx, state.proc_ipv6_addresses(ctx.iface)))
-    # wait-dad before reject-asn: if the wait fails, ifup fails and the
-    # interface stays unrecorded, so nothing may be left behind to undo.
-    if waitdad.wanted(ctx):
-        run_actions(ctx, waitdad.plan(ctx, config))
-    # reject-asn last in post-up; in pre-down (if-down.d) first, mirroring it:
-    # the routes live exactly while the stanza's addresses are configured.
-    if reject.wanted(ctx):
+    def reject_post_up(self) -> None:
+        from netguard import reconcile
+        from netguard.wants import StanzaRecord
+
+        ctx = self.ctx
+        families = reject.stanza_families(ctx)
+        self.record.reject.update(families)
+        self.save()  # before the routes: an ifdown after a kill -9 still knows to withdraw them
+        record = StanzaRecord(
+            tuple(ctx.options[reject.OPTION]), tuple(ctx.options["reject-asn-except"]), ctx.gateway
+        )
+        reconcile.apply_stanza(self.config, ctx.iface, families, record)
+
+    def reject_pre_down(self) -> None:
+        from netguard import reconcile
+
+        families = sorted(set(reject.stanza_families(self.ctx)) | self.record.reject)
+        reconcile.withdraw(self.config, self.ctx.iface, families)
+        self.record.reject.clear()
+        self.save()
+
+    def wanted(self, step: Step) -> Callable[[], None] | None:
+        """The function for a step, if the stanza (or what netguard did before) calls for it."""
+        options = self.ctx.options
+        setting = options.get(step.option)
+        if step.option == dad.OPTION:
+            if step.phase == PRE_UP and setting is not None:
+                return self.dad_pre_up
+            if step.phase == POST_UP and setting in ("off", "optimistic"):
+                return self.dad_post_up
+            if step.phase == POST_DOWN and self.record.sysctls:
+                return self.dad_post_down
+        elif step.option == waitdad.OPTION:
+            if setting is not None and setting.enabled:
+                return self.wait_dad_post_up
+        elif step.option == reject.OPTION:
+            if step.phase == POST_UP and setting:
+                return self.reject_post_up
+            if step.phase == PRE_DOWN and (setting or self.record.reject):
+                return self.reject_pre_down
+        return None
+
+    def run_step(self, step: Step, function: Callable[[], None]) -> None:
+        """The error policy: FAIL raises one line; WARN (and wait-dad-failure warn) warns and goes on."""
+        policy = step.policy
+        if policy == AS_CONFIGURED:
+            policy = self.ctx.options.get("wait-dad-failure", FAIL)
         try:
-            if ctx.phase == POST_UP:
-                _reject_up(ctx, config)
-            else:
-                _reject_down(ctx, config)
-        except OSError as err:
-            log.warn(ctx.iface, reject.OPTION, f"routes not changed: {err}; run ifup again to retry")
+            function()
+        except NetguardError as err:
+            if policy == FAIL:
+                raise
+            log.warn(self.ctx.iface, err.option or step.option, err.message)
+        except Exception as err:  # the policy's point: nothing unplanned reaches the console raw
+            where = f"{step.option} ({step.phase})"
+            log.traceback_to_journal(log.line(self.ctx.iface, where, "traceback"))
+            if policy == FAIL:
+                raise NetguardError(unexpected(err), self.ctx.iface, where) from None
+            log.warn(self.ctx.iface, where, unexpected(err))
+
+    def run_phase(self) -> None:
+        for step in STEPS:
+            if step.phase == self.ctx.phase:
+                function = self.wanted(step)
+                if function is not None:
+                    self.run_step(step, function)
+        if self.ctx.phase == POST_DOWN and self.record.empty:
+            applied.clear(self.config.state_dir, self.ctx.iface)
 
 
 def main(argv: list[str]) -> int:
+    log.to_journal()
+    iface, phase = os.environ.get("IFACE", "?"), os.environ.get("PHASE", "hook")
     try:
         ctx = context_from_env(os.environ, argv[1] if len(argv) > 1 else "")
         if ctx.is_meta:
             return EXIT_OK
         log.set_verbose(ctx.verbose)
-        run_phase(ctx, load_config())
+        Run(ctx, load_config()).run_phase()
     except NetguardError as err:
         log.error(err.line())
         return err.exit_code
+    except KeyboardInterrupt:
+        log.error(log.line(iface, phase, "interrupted"))
+        return EXIT_INTERRUPTED
+    except Exception as err:  # outside every step: the context, the configuration, the record
+        log.traceback_to_journal(log.line(iface, phase, "traceback"))
+        log.error(log.line(iface, phase, unexpected(err)))
+        return EXIT_FAILURE
     return EXIT_OK
 
 

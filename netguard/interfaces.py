@@ -13,9 +13,11 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from netguard.errors import EXIT_CONFIG, NetguardError
 from netguard.options import OPTIONS_BY_NAME
 
 DEFAULT_INTERFACES = "/etc/network/interfaces"
+MAX_BYTES = 4 * 1024 * 1024  # far more than any interfaces file; a device named here cannot hang us
 _SOURCE_DIRECTORY_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")  # run-parts rules, as ifupdown uses
 _STANZA_STARTS = {"iface", "mapping", "auto", "source", "source-directory", "rename"}
 _ALLOW = re.compile(r"^allow-")
@@ -49,9 +51,20 @@ class Stanza:
         return {"IF_" + name.upper().replace("-", "_"): "\n".join(v) for name, v in values.items()}
 
 
+class InterfacesError(NetguardError):
+    """The interfaces configuration (or a file it includes) cannot be read."""
+
+    exit_code = EXIT_CONFIG
+
+
 def _logical_lines(path: str) -> list[tuple[int, str]]:
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        raw = handle.read().splitlines()
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            raw = handle.read(MAX_BYTES).split("\n")  # ifupdown splits on \n only
+    except OSError as err:
+        raise InterfacesError(
+            f"cannot read {path}: {err.strerror}; fix the file or the source line naming it"
+        ) from None
     lines: list[tuple[int, str]] = []
     pending = ""
     start = 0

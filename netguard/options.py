@@ -7,13 +7,13 @@ environment name (IF_WAIT_DAD) is derived from the option name, never typed.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from netguard.errors import OptionError
+from netguard.errors import OptionError, shown
+from netguard.prefixes.prefix import Prefix, PrefixError, parse
 
 PRE_UP, POST_UP, PRE_DOWN, POST_DOWN = "pre-up", "post-up", "pre-down", "post-down"
 PHASES = (PRE_UP, POST_UP, PRE_DOWN, POST_DOWN)
@@ -41,7 +41,6 @@ class Option:
     accepted: str  # what values are accepted, for error messages and docs
     help: str
     example: str
-    phases: frozenset[str]
     multi: bool = False  # a list: several per line, and repeated lines add up
 
     @property
@@ -49,15 +48,18 @@ class Option:
         return "IF_" + self.name.upper().replace("-", "_")
 
 
-_ON = {"on", "yes", "true", "1"}
-_OFF = {"off", "no", "false", "0"}
+_ON = {"on", "yes", "true"}
+_OFF = {"off", "no", "false"}
+_SECONDS = re.compile(
+    r"[0-9]{1,3}(?:\.[0-9]{1,3})?"
+)  # ASCII only: no fullwidth or Arabic digits, "1_0", "1e-3", "inf"
 
 
 def parse_dad(value: str) -> str:
     word = value.lower()
-    if word in _ON:
+    if word in _ON or word == "1":
         return "on"
-    if word in _OFF:
+    if word in _OFF or word == "0":
         return "off"
     if word == "optimistic":
         return "optimistic"
@@ -72,15 +74,17 @@ def bounded_seconds(seconds: float) -> float:
 
 
 def parse_wait_dad(value: str) -> WaitDad:
+    """yes (Wait-Dad-Timeout, 10 s), no, or seconds: `1` is one second, `0` no wait at all."""
     word = value.lower()
     if word in _ON:
         return WaitDad(True)
     if word in _OFF:
         return WaitDad(False)
-    try:
-        seconds = float(word)
-    except ValueError:
-        raise BadValue("accepted: yes, no, or a timeout in seconds such as 5") from None
+    if not _SECONDS.fullmatch(word):
+        raise BadValue("accepted: yes, no, or a timeout in seconds such as 5 (0 to 300, plain digits)")
+    seconds = float(word)
+    if seconds == 0:
+        return WaitDad(False)
     return WaitDad(True, bounded_seconds(seconds))
 
 
@@ -91,7 +95,7 @@ def parse_wait_dad_failure(value: str) -> str:
     raise BadValue("accepted: fail, warn")
 
 
-_ASN_RE = re.compile(r"(?:as)?(\d{1,10})", re.IGNORECASE)
+_ASN_RE = re.compile(r"(?:as)?([1-9][0-9]{0,9})", re.IGNORECASE)  # ASCII digits, no leading zero
 # RFC 7607 (AS0), RFC 6793 (AS_TRANS), RFC 7300 (last 16- and 32-bit ASNs).
 _RESERVED_ASNS = {0, 23456, 65535, 4294967295}
 
@@ -99,19 +103,19 @@ _RESERVED_ASNS = {0, 23456, 65535, 4294967295}
 def parse_asn(word: str) -> int:
     match = _ASN_RE.fullmatch(word)
     if not match:
-        raise BadValue("accepted: AS numbers such as 174 or AS174")
+        raise BadValue("accepted: AS numbers such as 174 or AS174 (plain digits, no leading zero)")
     asn = int(match.group(1))
     if asn > 4294967295 or asn in _RESERVED_ASNS:
         raise BadValue("accepted: AS numbers from 1 to 4294967294, not reserved ones")
     return asn
 
 
-def parse_prefix(word: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+def parse_prefix(word: str) -> Prefix:
     try:
-        return ipaddress.ip_network(word, strict=True)
-    except ValueError:
+        return parse(word)
+    except PrefixError as err:
         raise BadValue(
-            "accepted: prefixes such as 2001:db8:100::/40 or 192.0.2.0/24, host bits zero"
+            f"{err}; accepted: prefixes such as 2001:db8:100::/40 or 192.0.2.0/24, host bits zero"
         ) from None
 
 
@@ -126,7 +130,6 @@ OPTIONS: tuple[Option, ...] = (
         "on restores the kernel default; optimistic (RFC 4429) keeps DAD running "
         "but lets services bind at once, and still reports a duplicate.",
         example="dad off",
-        phases=frozenset({PRE_UP, POST_UP}),
     ),
     Option(
         name="wait-dad",
@@ -134,9 +137,9 @@ OPTIONS: tuple[Option, ...] = (
         default=WaitDad(False),
         accepted="yes, no, or a timeout in seconds",
         help="Do not let ifup return until no IPv6 address of the interface is "
-        "tentative (yes: the configured default timeout, 10 s unless changed).",
+        "tentative (yes: the configured default timeout, 10 s unless changed; a number "
+        "is seconds, so 1 waits at most one second and 0 does not wait).",
         example="wait-dad 5",
-        phases=frozenset({POST_UP}),
     ),
     Option(
         name="wait-dad-failure",
@@ -147,7 +150,6 @@ OPTIONS: tuple[Option, ...] = (
         "found a duplicate, or the timeout ran out): fail makes ifup fail; warn "
         "prints the same line as a warning and lets ifup succeed.",
         example="wait-dad-failure warn",
-        phases=frozenset({POST_UP}),
     ),
     Option(
         name="reject-asn",
@@ -157,7 +159,6 @@ OPTIONS: tuple[Option, ...] = (
         help="Install an unreachable route for every prefix the AS originates "
         "(from the local cache), in the stanza's address family.",
         example="reject-asn 174",
-        phases=frozenset({POST_UP, PRE_DOWN}),
         multi=True,
     ),
     Option(
@@ -167,7 +168,6 @@ OPTIONS: tuple[Option, ...] = (
         accepted="IPv4 or IPv6 prefixes",
         help="Prefixes no reject-asn route may cover; the covering prefixes are split around them.",
         example="reject-asn-except 2001:db8:100::/48",
-        phases=frozenset({POST_UP, PRE_DOWN}),
         multi=True,
     ),
 )
@@ -180,21 +180,33 @@ def any_option_set(env: Mapping[str, str]) -> bool:
     return any(env.get(option.env_name) for option in OPTIONS)
 
 
+def _bad(option: Option, value: str, err: BadValue, iface: str) -> OptionError:
+    why = str(err)
+    if "#" in value:
+        why = (
+            "interfaces(5) has no end-of-line comments, so the '#...' is part of the value; "
+            "put the comment on a line of its own"
+        )
+    return OptionError(f"bad value {shown(value)}; {why}", iface, option.name)
+
+
 def parse_option(option: Option, raw: str, iface: str) -> Any:
     """Parse one raw environment value; errors name the interface and option."""
     if option.multi:
         # ifupdown joins repeated lines with newlines; commas are tolerated.
+        if "#" in raw:
+            raise _bad(option, raw.strip(), BadValue(""), iface)
         words = raw.replace(",", " ").split()
         values = []
         for word in words:
             try:
                 value = option.parse(word)
             except BadValue as err:
-                raise OptionError(f"bad value {word!r}; {err}", iface, option.name) from None
+                raise _bad(option, word, err, iface) from None
             if value not in values:
                 values.append(value)
         return tuple(values)
-    lines = [line.strip() for line in raw.strip().splitlines() if line.strip()]
+    lines = [line.strip() for line in raw.split("\n") if line.strip()]
     if len(lines) > 1:
         raise OptionError(
             f"given {len(lines)} times; give it once (ifupdown2 reads only the first)",
@@ -205,7 +217,7 @@ def parse_option(option: Option, raw: str, iface: str) -> Any:
     try:
         return option.parse(value)
     except BadValue as err:
-        raise OptionError(f"bad value {value!r}; {err}", iface, option.name) from None
+        raise _bad(option, value, err, iface) from None
 
 
 def parse_options(env: Mapping[str, str], iface: str) -> dict[str, Any]:

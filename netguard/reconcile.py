@@ -1,125 +1,208 @@
 """The one sequence that changes reject routes, for the hook and the CLI.
 
-Under the State-Dir lock: record what this interface wants, take the union
-of every interface's wants, dump our routes from the kernel, and apply only
-the difference. Re-running it is harmless; a run killed half-way is
-completed by the next one. Routes are best-effort: problems are warnings.
+Under the State-Dir lock, from start to end: read every interface's wants
+(strictly; a corrupt file is set aside), change this interface's, screen the
+union as cache data is screened, check the cap on the union, write the file,
+then make the kernel hold exactly the union. Route dumps are not trusted
+whole (the kernel may miss routes in a dump while other tables change): after
+changing anything the kernel is dumped again, until a dump shows nothing left
+to do. Re-running it is harmless; a run killed half-way is completed by the
+next. Routes are best-effort: every problem is a warning.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from netguard import apply, log, rtnl, state, wants
+from netguard import apply, log, state, wants
 from netguard.config import Config
 from netguard.features import reject
-from netguard.prefixes.setops import IPNetwork
+from netguard.prefixes.prefix import FAMILY, Prefix, format_prefix
+from netguard.prefixes.safety import Limits, Protected, screen
 
 MAX_FAILURES_SHOWN = 5
+MAX_ROUNDS = 4  # dump, change, dump again ...: one round when nothing differs
 
 
 @dataclass(frozen=True)
 class Outcome:
-    wanted: int  # routes this interface wants
-    added: int  # routes the kernel was sent (failures are warned about, not counted apart)
+    family: str
+    wanted: int  # routes this interface wants (0 when it went down)
+    added: int
     deleted: int
 
 
-def _report(iface: str, failures: list) -> None:
+Changes = dict[wants.Key, wants.Wants | None]  # None: the interface no longer wants anything
+
+
+def limits(config: Config) -> Limits:
+    return Limits(config.reject_min_length_ipv6, config.reject_min_length_ipv4, config.reject_allow_special)
+
+
+def _report(iface: str, failures: list[tuple[Prefix, str, int]]) -> None:
     for route, verb, code in failures[:MAX_FAILURES_SHOWN]:
-        prefix = rtnl.network_of(route)
         if code == errno.EEXIST:
             hint = "a route for it exists that is not netguard's; left alone"
         else:
             hint = os.strerror(code)
-        log.warn(iface, reject.OPTION, f"cannot {verb} unreachable route {prefix}: {hint}")
+        log.warn(iface, reject.OPTION, f"cannot {verb} unreachable route {format_prefix(route)}: {hint}")
     if len(failures) > MAX_FAILURES_SHOWN:
         log.warn(iface, reject.OPTION, f"... and {len(failures) - MAX_FAILURES_SHOWN} more route failures")
 
 
-def _sync(family: str, current: dict[str, list[str]], iface: str) -> tuple[int, int]:
-    """Make the kernel's netguard routes of one family equal the union of the wants: (added, deleted)."""
-    _version, address_family = reject.FAMILIES[family]
-    want = reject.union(current, family)
-    installed = state.netguard_routes(address_family, reject.PROTOCOL)
-    delete, add = reject.difference(want, installed)
-    _report(iface, apply.change_routes(delete, add, reject.PROTOCOL))
-    return len(add), len(delete)
+def sync(family: str, want: set[Prefix], iface: str) -> tuple[int, int]:
+    """Make the kernel's netguard routes of one family equal `want`: (added, deleted)."""
+    address_family = FAMILY[reject.FAMILIES[family]]
+    ours: set[Prefix] = set()  # every route any dump of this run showed as ours
+    foreign: dict[Prefix, tuple[Prefix, str, int]] = {}  # EEXIST from a route not (yet) seen as ours
+    failures: list[tuple[Prefix, str, int]] = []
+    added = deleted = 0
+    for _round in range(MAX_ROUNDS):
+        installed = state.netguard_routes(address_family, reject.PROTOCOL)
+        ours |= installed
+        delete, add = reject.difference(want, installed)
+        add = [route for route in add if route not in ours and route not in foreign]
+        if not delete and not add:
+            break
+        failures = apply.change_routes(delete, add, reject.PROTOCOL)
+        failed = {(route, verb) for route, verb, _code in failures}
+        added += sum((route, "add") not in failed for route in add)
+        deleted += sum((route, "delete") not in failed for route in delete)
+        for failure in failures:
+            if failure[2] == errno.EEXIST:
+                foreign[failure[0]] = failure
+    failures = [f for f in failures if f[2] != errno.EEXIST]
+    _report(iface, failures + [f for route, f in foreign.items() if route not in ours])
+    return added, deleted
 
 
-def set_wants(
-    config: Config,
-    iface: str,
-    family: str,
-    prefixes: list[IPNetwork] | None,
-    record: wants.StanzaRecord | None = None,
-) -> Outcome | None:
-    """Make the kernel hold the union with this interface wanting `prefixes` (None: nothing, it goes down)."""
+def _screened_union(
+    current: dict[wants.Key, wants.Wants], family: str, protected: Protected, config: Config, iface: str
+) -> set[Prefix]:
+    """Every route the interfaces want, screened again: a tampered wants file cannot add a default route."""
+    union = {p for (_i, f), w in current.items() if f == family for p in w.prefixes}
+    kept, refused = screen(union, protected, limits(config))
+    for prefix, why in refused[:MAX_FAILURES_SHOWN]:
+        log.warn(iface, reject.OPTION, f"a wants file holds {format_prefix(prefix)}: {why}; not installed")
+    return set(kept)
+
+
+def transaction(
+    config: Config, iface: str, decide: Callable[[dict[wants.Key, wants.Wants]], Changes]
+) -> list[Outcome]:
+    """Under the lock: decide the changes from every interface's wants, record them, sync the kernel."""
+    outcomes = []
     with wants.locked(config.state_dir):
-        current = wants.all_wants(config.state_dir)
-        key = f"{iface}.{family}"
-        if prefixes is None:
-            current.pop(key, None)
-            wants.remove_wants(config.state_dir, iface, family)
-        else:
-            current[key] = [str(p) for p in prefixes]
-            total = sum(len(v) for v in current.values())
-            if total > config.reject_max_routes:
+        current, problems = wants.read_all(config.state_dir, config.reject_max_routes)
+        for problem in problems:
+            log.warn(iface, reject.OPTION, problem)
+        changes = decide(current)
+        families = sorted(
+            {family for _iface, family in changes} | ({*reject.FAMILIES} if problems else set())
+        )
+        protected = state.protected_things(
+            sorted({w.record.gateway for w in current.values() if w.record.gateway})
+        )
+        for family in families:
+            proposed = dict(current)
+            mine = {key: value for key, value in changes.items() if key[1] == family}
+            for key, value in mine.items():
+                if value is None:
+                    proposed.pop(key, None)
+                else:
+                    proposed[key] = value
+            want = _screened_union(proposed, family, protected, config, iface)
+            if len(want) > config.reject_max_routes:
                 log.warn(
                     iface,
                     reject.OPTION,
-                    f"{total} reject routes in all would exceed Reject-Max-Routes "
-                    f"{config.reject_max_routes}; nothing changed; raise it in /etc/netguard/netguard.conf",
+                    f"{family}: {len(want)} distinct reject routes in all would exceed Reject-Max-Routes "
+                    f"{config.reject_max_routes}; this change refused, other interfaces unchanged; "
+                    "raise it in /etc/netguard/netguard.conf",
                 )
-                return None
-            wants.write_wants(config.state_dir, iface, family, prefixes, record)
-        added, deleted = _sync(family, current, iface)
-    return Outcome(len(prefixes or ()), added, deleted)
+                mine = {}
+                want = _screened_union(current, family, protected, config, iface)
+            for key, value in mine.items():
+                if value is None:
+                    wants.remove_wants(config.state_dir, key)
+                else:
+                    wants.write_wants(config.state_dir, key, value)
+            added, deleted = sync(family, want, iface)
+            wanted = sum(len(v.prefixes) for v in mine.values() if v is not None)
+            outcomes.append(Outcome(family, wanted, added, deleted))
+    return outcomes
+
+
+def plan_stanza(
+    config: Config, iface: str, families: list[str], record: wants.StanzaRecord
+) -> dict[wants.Key, wants.Wants]:
+    """One stanza's wants from the cache, after the safety screen: the hook's post-up and refresh's re-apply."""
+    from netguard.prefixes.cache import CacheError, read_entry
+
+    entries = []
+    missing = []
+    for asn in record.asns:
+        try:
+            entries.append(read_entry(config.cache_dir, asn, config.reject_max_routes))
+        except CacheError as err:
+            if "no prefix data" in err.message:
+                missing.append(asn)
+            else:
+                log.warn(iface, reject.OPTION, err.message)
+    if missing:
+        log.warn(iface, reject.OPTION, reject.summarise_missing(missing))
+    protected = state.protected_things([record.gateway] if record.gateway else [])
+    planned = {}
+    for family in families:
+        prefixes, warnings = reject.plan_prefixes(
+            reject.FAMILIES[family], entries, record.exceptions, protected, limits(config)
+        )
+        for warning in reject.summarise(warnings):
+            log.warn(iface, reject.OPTION, warning)
+        planned[(iface, family)] = wants.Wants(record, tuple(prefixes))
+    return planned
 
 
 def apply_stanza(
     config: Config, iface: str, families: list[str], record: wants.StanzaRecord
 ) -> list[Outcome]:
-    """Plan one stanza's routes from the cache and reconcile: the hook's post-up and refresh's re-apply."""
-    import ipaddress
-
-    from netguard.prefixes.cache import CacheError, read_entry
-    from netguard.prefixes.safety import Limits
-
-    entries = []
-    for asn in record.asns:
-        try:
-            entries.append(read_entry(config.cache_dir, asn))
-        except CacheError as err:
-            log.warn(iface, reject.OPTION, err.message)
-    protected = state.protected_things([record.gateway] if record.gateway else [])
-    limits = Limits(config.reject_min_length_ipv6, config.reject_min_length_ipv4, config.reject_allow_special)
-    exceptions = tuple(ipaddress.ip_network(e) for e in record.exceptions)
-    outcomes = []
-    for family in families:
-        version, _ = reject.FAMILIES[family]
-        prefixes, warnings = reject.plan_prefixes(version, entries, exceptions, protected, limits)
-        for warning in warnings:
-            log.warn(iface, reject.OPTION, warning)
-        outcome = set_wants(config, iface, family, prefixes, record)
-        if outcome is not None:
-            log.info(
-                iface,
-                reject.OPTION,
-                f"{outcome.wanted} {family} routes wanted; kernel: +{outcome.added} -{outcome.deleted}",
-            )
-            outcomes.append(outcome)
+    planned = plan_stanza(config, iface, families, record)
+    outcomes = transaction(config, iface, lambda _current: dict(planned))
+    for outcome in outcomes:
+        log.info(
+            iface,
+            reject.OPTION,
+            f"{outcome.wanted} {outcome.family} routes wanted; kernel: +{outcome.added} -{outcome.deleted}",
+        )
     return outcomes
 
 
-def reapply_all(config: Config) -> dict[str, list[Outcome]]:
-    """Re-plan every interface that is up with reject-asn against the current cache."""
-    done: dict[str, list[Outcome]] = {}
-    for key in wants.all_wants(config.state_dir):
-        iface, _, family = key.rpartition(".")
-        record = wants.read_record(config.state_dir, key)
-        if record.asns:
-            done[key] = apply_stanza(config, iface, [family], record)
-    return done
+def withdraw(config: Config, iface: str, families: list[str]) -> list[Outcome]:
+    """The interface goes down: it wants nothing, whatever its stanza says now."""
+    outcomes = transaction(config, iface, lambda _current: {(iface, family): None for family in families})
+    for outcome in outcomes:
+        log.info(
+            iface, reject.OPTION, f"{outcome.family}: kernel -{outcome.deleted} (+{outcome.added} healed)"
+        )
+    return outcomes
+
+
+def reapply_all(config: Config) -> list[Outcome]:
+    """Re-plan every interface that wants routes now against the current cache, all under the lock.
+
+    The lock is held from reading the wants to syncing the kernel, so an
+    ifdown that ran before sees its file gone, and one that runs after
+    removes what this wrote: a refresh never brings an interface's routes back.
+    """
+
+    def decide(current: dict[wants.Key, wants.Wants]) -> Changes:
+        changes: Changes = {}
+        for (iface, family), wanted in current.items():
+            if wanted.record.asns:
+                changes.update(plan_stanza(config, iface, [family], wanted.record))
+        return changes
+
+    return transaction(config, "", decide)

@@ -7,7 +7,6 @@ tested with hand-made values and no root.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import os
 import socket
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from netguard import rtnl
+from netguard.prefixes.prefix import BITS, Prefix, PrefixError, parse_address
 from netguard.prefixes.safety import Protected
 
 if TYPE_CHECKING:  # pyroute2 costs ~0.2 s to import: only on paths that need it
@@ -94,8 +94,12 @@ def ipv6_sysctl_path(iface: str, key: str) -> str:
 
 def read_ipv6_sysctl(iface: str, key: str) -> int | None:
     """None when the interface has no IPv6 configuration (absent, or no inet6 device)."""
+    return read_sysctl(ipv6_sysctl_path(iface, key))
+
+
+def read_sysctl(path: str) -> int | None:
     try:
-        with open(ipv6_sysctl_path(iface, key), encoding="ascii") as handle:
+        with open(path, encoding="ascii") as handle:
             return int(handle.read().strip())
     except (OSError, ValueError):
         return None
@@ -119,7 +123,7 @@ def proc_ipv6_addresses(iface: str) -> list[Address]:
     for line in lines:
         hexaddr, _index, prefixlen, scope, flags, name = line.split()
         if name == iface:
-            address = str(ipaddress.IPv6Address(bytes.fromhex(hexaddr)))
+            address = socket.inet_ntop(socket.AF_INET6, bytes.fromhex(hexaddr))
             rt_scope = _PROC_SCOPES.get(int(scope, 16), RT_SCOPE_UNIVERSE)
             found.append(Address(name, address, int(prefixlen, 16), int(flags, 16), rt_scope))
     return found
@@ -158,8 +162,28 @@ def ipv6_addresses(ipr: IPRoute, ifname: str | None = None) -> list[Address]:
     return found
 
 
-def _dump_routes(family: int, protocol: int, parse: Callable[[memoryview], T | None]) -> set[T]:
-    """One RTM_GETROUTE dump of the main table, each message through parse (None: skipped)."""
+DUMP_TRIES = 5
+
+
+class DumpInterrupted(OSError):
+    """The kernel flagged every try of a dump as interrupted (its table kept changing)."""
+
+
+def _dump(request: bytes, parse: Callable[[memoryview], T | None]) -> set[T]:
+    """One netlink dump, each message through parse (None: skipped).
+
+    A dump the kernel flags NLM_F_DUMP_INTR (the table changed under it)
+    may be incomplete, so it is taken again; reconcile.py does not trust
+    an unflagged dump whole either (it verifies after changing anything).
+    """
+    for _try in range(DUMP_TRIES):
+        found, interrupted = _dump_once(request, parse)
+        if not interrupted:
+            return found
+    raise DumpInterrupted(0, f"the kernel interrupted {DUMP_TRIES} dumps in a row")
+
+
+def _dump_once(request: bytes, parse: Callable[[memoryview], T | None]) -> tuple[set[T], bool]:
     with socket.socket(
         socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, socket.NETLINK_ROUTE
     ) as sock:
@@ -167,58 +191,55 @@ def _dump_routes(family: int, protocol: int, parse: Callable[[memoryview], T | N
         with contextlib.suppress(OSError):  # older kernels: parse() filters alone
             sock.setsockopt(rtnl.SOL_NETLINK, rtnl.NETLINK_GET_STRICT_CHK, 1)
         sock.bind((0, 0))
-        sock.send(rtnl.dump_request(family, protocol, 1))
+        sock.settimeout(10)  # a dump answers at once; this only bounds a kernel that does not
+        sock.send(request)
         found: set[T] = set()
+        interrupted = False
         while True:
             buffer = sock.recv(1 << 20)
-            for kind, _flags, _seq, payload in rtnl.messages(buffer):
+            for kind, flags, _seq, payload in rtnl.messages(buffer):
+                interrupted |= bool(flags & rtnl.NLM_F_DUMP_INTR)
                 if kind == rtnl.NLMSG_DONE:
-                    return found
+                    return found, interrupted
                 if kind == rtnl.NLMSG_ERROR:
-                    raise OSError(rtnl.error_code(payload), "route dump failed")
+                    raise OSError(rtnl.error_code(payload), "netlink dump failed")
                 item = parse(payload)
                 if item is not None:
                     found.add(item)
 
 
-def netguard_routes(family: int, protocol: int) -> set[rtnl.Route]:
+def netguard_routes(family: int, protocol: int) -> set[Prefix]:
     """Our unreachable routes (no pyroute2: its get_routes takes 14 s for 100k routes)."""
-    return _dump_routes(family, protocol, lambda payload: rtnl.parse_route(payload, protocol))
+    return _dump(rtnl.dump_request(family, protocol, 1), lambda payload: rtnl.parse_route(payload, protocol))
 
 
 def protected_things(gateways: list[str]) -> Protected:
     """Own addresses and on-link prefixes (every interface), default gateways, nameservers."""
-    from pyroute2 import IPRoute
-
-    own: set = set()
-    onlink: set = set()
-    with IPRoute() as ipr:
-        for message in ipr.get_addr():
-            value = _attr(message, "IFA_ADDRESS") or _attr(message, "IFA_LOCAL")
-            if value is None:
-                continue
-            interface = ipaddress.ip_interface(f"{value}/{message['prefixlen']}")
-            own.add(interface.ip)
-            if interface.network.prefixlen < interface.network.max_prefixlen:
-                onlink.add(interface.network)
-    gateway_addresses = {
-        ipaddress.ip_address(packed)
+    own: set[tuple[int, int]] = set()
+    onlink: set[Prefix] = set()
+    for version, value, length in _dump(rtnl.addr_dump_request(1), rtnl.parse_address):
+        own.add((version, value))
+        bits = BITS[version]
+        if length < bits:
+            onlink.add((version, value >> (bits - length) << (bits - length), length))
+    default_gateways = {
+        gateway
         for family in (socket.AF_INET, socket.AF_INET6)
-        for packed in _dump_routes(family, 0, rtnl.parse_default_gateway)
+        for gateway in _dump(rtnl.dump_request(family, 0, 1), rtnl.parse_default_gateway)
     }
     return Protected(
         own=frozenset(own),
-        gateways=frozenset(gateway_addresses | set(_addresses(gateways))),
+        gateways=frozenset(default_gateways | set(_addresses(gateways))),
         nameservers=frozenset(_addresses(nameservers())),
         onlink=frozenset(onlink),
     )
 
 
-def _addresses(texts: list[str]) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+def _addresses(texts: list[str]) -> list[tuple[int, int]]:
     found = []
     for text in texts:
-        with contextlib.suppress(ValueError):
-            found.append(ipaddress.ip_address(text.split("%")[0]))
+        with contextlib.suppress(PrefixError):
+            found.append(parse_address(text.split("%")[0]))
     return found
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -19,10 +20,55 @@ from tests import sandbox
 STRICT = os.environ.get("CI") == "true" or os.environ.get("NETGUARD_REQUIRE_ROOT") == "1"
 
 
+TRACEBACK = "Traceback (most recent call last)"
+SCANNED = {"runs": 0}
+
+
+def _runs_netguard(args) -> bool:
+    words = [str(w) for w in (args if isinstance(args, list | tuple) else [args])]
+    return any("netguard" in w or os.path.basename(w) in ("ifup", "ifdown", "bindprobe.py") for w in words)
+
+
+def _no_traceback(args, *outputs) -> None:
+    """Every run of a hook or the CLI in the whole suite: no traceback may reach the user."""
+    if not _runs_netguard(args):
+        return
+    SCANNED["runs"] += 1
+    for output in outputs:
+        text = output.decode(errors="replace") if isinstance(output, bytes) else output or ""
+        if TRACEBACK in text:
+            raise AssertionError(f"a traceback reached the user from {str(args)[:300]}:\n{text[-3000:]}")
+
+
+def _scan_subprocess_output() -> None:
+    real_run, real_communicate = subprocess.run, subprocess.Popen.communicate
+
+    def run(*args, **kwargs):
+        result = real_run(*args, **kwargs)
+        _no_traceback(result.args, result.stdout, result.stderr)
+        return result
+
+    def communicate(self, *args, **kwargs):
+        out, err = real_communicate(self, *args, **kwargs)
+        _no_traceback(self.args, out, err)
+        return out, err
+
+    subprocess.run = run  # type: ignore[assignment]
+    subprocess.Popen.communicate = communicate  # type: ignore[method-assign]
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Markers live here, not in pyproject.toml: autopkgtest runs a copy of tests/ alone."""
     config.addinivalue_line("markers", "netns: needs root and network namespaces")
     config.addinivalue_line("markers", "ifupdown: runs the real ifup/ifdown inside namespaces")
+    config.addinivalue_line("markers", "hostile: hostile inputs: one line, no traceback, nothing changed")
+    _scan_subprocess_output()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    terminalreporter.write_line(
+        f"traceback check: {SCANNED['runs']} runs of hooks and the CLI scanned, 0 tracebacks (any would fail its test)"
+    )
 
 
 def _missing_capability() -> str | None:

@@ -65,20 +65,27 @@ def run(*argv: str, check: bool = True, timeout: float = 60, **kwargs) -> subpro
     return subprocess.run(argv, check=check, capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
-def hook_wrapper() -> str:
-    """The hook as installed in a sandbox: the checkout's shim, with its Python.
+ISOLATED_HOOK = 'exec /usr/bin/python3 -I -m netguard.hook "$0"'
 
-    ifupdown wipes the environment, so the wrapper sets PYTHONPATH itself and
-    sources (not execs) the shim, which keeps $0 pointing into if-*.d.
+
+ISOLATED_HOOK = 'exec /usr/bin/python3 -I -m netguard.hook "$0"'
+
+
+def hook_wrapper() -> str:
+    """The checkout's shim as it runs in a sandbox: the same script, with the one
+    exec line pointing the isolated interpreter at the checkout.
+
+    `python3 -I` ignores PYTHONPATH (that is the point of it), so the checkout
+    is put on sys.path explicitly; everything else is the shim's own text.
     """
-    return textwrap.dedent(
-        f"""\
-        #!/bin/sh
-        PYTHONPATH={CHECKOUT}
-        export PYTHONPATH
-        . {SHIM}
-        """
+    shim = SHIM.read_text()
+    assert shim.count(ISOLATED_HOOK) == 1, "the shim's exec line changed; update ISOLATED_HOOK"
+    checkout_exec = (
+        "exec /usr/bin/python3 -I -c "
+        f'\'import sys, runpy; sys.path.insert(0, "{CHECKOUT}"); '
+        'runpy.run_module("netguard.hook", run_name="__main__", alter_sys=True)\' "$0"'
     )
+    return shim.replace(ISOLATED_HOOK, checkout_exec)
 
 
 class Namespace:

@@ -5,49 +5,82 @@ from __future__ import annotations
 import argparse
 
 from netguard.config import load_config
-from netguard.errors import EXIT_OK, OptionError
+from netguard.errors import EXIT_OK, OptionError, shown
+
+IMPORT_FACTOR = 4  # a list may carry comments and spacing: up to 4x an entry's size limit
+
+
+def parse_list(text: str, origin: str) -> list[tuple[int, int, int]]:
+    """Prefixes, one per line, '#' comments; the first bad line is named (with how many more)."""
+    from netguard.prefixes.prefix import PrefixError, parse
+
+    prefixes = set()
+    bad: list[tuple[int, str, str]] = []
+    for number, raw in enumerate(text.split("\n"), 1):
+        word = raw.split("#", 1)[0].strip()
+        if not word:
+            continue
+        try:
+            prefixes.add(parse(word))
+        except PrefixError as err:
+            bad.append((number, word, str(err)))
+    if bad:
+        number, word, why = bad[0]
+        more = f" (and {len(bad) - 1} more bad lines)" if len(bad) > 1 else ""
+        raise OptionError(
+            f"{origin}:{number}: {shown(word)} is not a prefix: {why}{more}; "
+            "fix the list (one prefix per line, # comments)",
+            "",
+            "import",
+        )
+    return sorted(prefixes)
 
 
 def run(args: argparse.Namespace) -> int:
     """Fill the cache from a plain list: air-gapped hosts, labs, tests."""
     from netguard.options import BadValue, parse_asn
-    from netguard.prefixes.cache import CacheEntry, now_utc, parse_prefix_lines, write_entry
+    from netguard.prefixes.cache import CacheEntry, now_utc, size_limit, write_entry
+    from netguard.safefile import UnsafeFile, read_bounded
 
     try:
         asn = parse_asn(args.asn)
     except BadValue as err:
-        raise OptionError(f"bad AS number {args.asn!r}; {err}", "", "import") from None
+        raise OptionError(f"bad AS number {shown(args.asn)}; {err}", "", "import") from None
+    config = load_config(args.config)
+    path = "/dev/stdin" if args.file == "-" else args.file
+    limit = size_limit(config.reject_max_routes) * IMPORT_FACTOR
     try:
-        with open(args.file, encoding="utf-8") as handle:
-            lines = handle.read().splitlines()
-    except (OSError, UnicodeError) as err:
-        raise OptionError(f"cannot read {args.file}: {err}", "", "import") from None
-    prefixes, bad = parse_prefix_lines(lines)
-    if bad:
-        number, text = bad[0]
-        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        data = read_bounded(path, limit, allow_pipe=True, follow=True, check_owner=False)
+        text = data.decode("ascii")
+    except FileNotFoundError:
+        raise OptionError(f"{args.file}: no such file", "", "import") from None
+    except UnsafeFile as err:
+        raise OptionError(err.message, "", "import") from None
+    except UnicodeDecodeError as err:
         raise OptionError(
-            f"{args.file}:{number}: {text!r} is not a prefix{more}; fix the list (one prefix per line, # comments)",
+            f"{args.file}: not ASCII text (byte {err.start}); a prefix list is ASCII", "", "import"
+        ) from None
+    prefixes = parse_list(text, args.file)
+    if len(prefixes) > config.reject_max_routes:
+        raise OptionError(
+            f"{args.file}: {len(prefixes)} prefixes, more than Reject-Max-Routes {config.reject_max_routes}; "
+            "nothing cached",
             "",
             "import",
         )
     stamp = now_utc()
-    entry = CacheEntry(
-        asn,
-        f"import:{args.source or args.file}",
-        stamp,
-        stamp,
-        tuple(sorted(set(prefixes), key=lambda p: (p.version, p))),
-    )
-    path = write_entry(load_config(args.config).cache_dir, entry)
-    v6 = sum(p.version == 6 for p in entry.prefixes)
-    print(f"AS{asn}: {v6} IPv6 and {len(entry.prefixes) - v6} IPv4 prefixes cached in {path}")
+    entry = CacheEntry(asn, f"import:{args.source or args.file}", stamp, stamp, tuple(prefixes))
+    written = write_entry(config.cache_dir, entry)
+    v6 = sum(p[0] == 6 for p in prefixes)
+    print(f"AS{asn}: {v6} IPv6 and {len(prefixes) - v6} IPv4 prefixes cached in {written}")
     return EXIT_OK
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("import", help="cache an AS's prefixes from a plain list (one per line)")
     parser.add_argument("asn", metavar="ASN", help="174 or AS174")
-    parser.add_argument("file", metavar="FILE", help="prefixes, one per line, # comments")
+    parser.add_argument(
+        "file", metavar="FILE", help="prefixes, one per line, # comments; - for standard input"
+    )
     parser.add_argument("--source", help="where the list came from, recorded in the cache")
     parser.set_defaults(run=run)

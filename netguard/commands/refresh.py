@@ -2,15 +2,16 @@
 
 Hooks never fetch; this command (run daily by netguard-refresh.timer) does.
 Per AS the sources are tried in order (Refresh-Sources); a failed or empty
-answer falls through to the next one. An answer that shrank by more than
-half against the cached entry is refused (--force accepts it): a broken
-source must not quietly lift the reject routes. The cache changes only by
-an atomic write of a validated entry.
+answer falls through to the next one. An answer in which either family
+shrank by more than half against the cached entry is refused (--force
+accepts it): a broken source must not quietly lift the reject routes. The
+cache changes only by an atomic write of a validated entry.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from netguard import log
@@ -19,9 +20,8 @@ from netguard.errors import EXIT_FAILURE, EXIT_OK, OptionError
 from netguard.interfaces import DEFAULT_INTERFACES, read_interfaces
 from netguard.options import BadValue, parse_asn
 from netguard.prefixes import sources
-from netguard.prefixes.cache import CacheEntry, CacheError, now_utc, read_entry, write_entry
-
-KNOWN_SOURCES = ("ripestat", "irr")
+from netguard.prefixes.cache import CacheEntry, CacheError, cached_asns, now_utc, read_entry, write_entry
+from netguard.prefixes.prefix import Prefix
 
 
 def configured_asns(path: str) -> list[int]:
@@ -44,6 +44,10 @@ def configured_asns(path: str) -> list[int]:
 def fetch(config: Config, source: str, asn: int) -> sources.Fetched:
     if source == "ripestat":
         return sources.fetch_ripestat(config.ripestat_url, asn, config.fetch_timeout, config.fetch_max_bytes)
+    if source == "mirror":
+        if not config.mirror_url:
+            raise sources.FetchError("mirror: Refresh-Sources names mirror but Mirror-Url is not set")
+        return sources.fetch_mirror(config.mirror_url, asn, config.fetch_timeout, config.fetch_max_bytes)
     return sources.fetch_irr(
         config.irr_host,
         config.irr_port,
@@ -54,8 +58,18 @@ def fetch(config: Config, source: str, asn: int) -> sources.Fetched:
     )
 
 
-def refresh_one(config: Config, asn: int, force: bool) -> tuple[bool, str]:
-    """(cache written, one line saying what happened)."""
+def shrinkage(old: tuple[Prefix, ...], new: tuple[Prefix, ...]) -> str:
+    """Per family: '3 IPv6 prefixes, down from 100' when one shrank by more than half, else ''."""
+    for version in (6, 4):
+        before = sum(p[0] == version for p in old)
+        after = sum(p[0] == version for p in new)
+        if before and after * 2 < before:
+            return f"{after} IPv{version} prefixes, down from {before}"
+    return ""
+
+
+def fetch_first(config: Config, asn: int) -> tuple[sources.Fetched | None, list[str]]:
+    """The first source that answers with prefixes, and what the ones before it said."""
     problems = []
     for source in config.refresh_sources.split():
         try:
@@ -63,58 +77,117 @@ def refresh_one(config: Config, asn: int, force: bool) -> tuple[bool, str]:
         except sources.FetchError as err:
             problems.append(err.message)
             continue
-        if not fetched.prefixes:
-            problems.append(f"{source}: empty answer")
-            continue
-        try:
-            old = read_entry(config.cache_dir, asn)
-        except CacheError:
-            old = None
-        if old is not None and old.prefixes and len(fetched.prefixes) * 2 < len(old.prefixes) and not force:
-            return False, (
-                f"AS{asn}: {source} answered {len(fetched.prefixes)} prefixes, down from {len(old.prefixes)} "
-                "(shrank by more than half); cache kept; check the source, or accept with --force"
-            )
-        entry = CacheEntry(asn, fetched.source, now_utc(), fetched.data_time or now_utc(), fetched.prefixes)
-        write_entry(config.cache_dir, entry)
-        v6 = sum(p.version == 6 for p in entry.prefixes)
-        kind = "announced" if fetched.source == "ripestat" else "registered"
-        note = f" (after: {'; '.join(problems)})" if problems else ""
-        return (
-            True,
-            f"AS{asn}: {v6} IPv6 and {len(entry.prefixes) - v6} IPv4 prefixes ({kind}, {source}){note}",
+        if fetched.prefixes:
+            return fetched, problems
+        problems.append(f"{source}: empty answer")
+    return None, problems
+
+
+def accept(config: Config, asn: int, fetched: sources.Fetched, force: bool, note: str) -> tuple[bool, str]:
+    """Into the cache, unless a family shrank by more than half: (cache written, one line)."""
+    try:
+        old = read_entry(config.cache_dir, asn, config.reject_max_routes)
+    except CacheError:
+        old = None
+    shrunk = shrinkage(old.prefixes if old else (), fetched.prefixes)
+    if shrunk and not force:
+        return False, (
+            f"AS{asn}: {fetched.source} answered {shrunk}, shrank by more than half; cache kept; "
+            "check the source, or accept with --force"
         )
-    return False, f"AS{asn}: no source answered: {'; '.join(problems) or 'no sources configured'}; cache kept"
+    write_entry(config.cache_dir, as_entry(asn, fetched))
+    return True, describe(asn, fetched) + note
+
+
+def as_entry(asn: int, fetched: sources.Fetched) -> CacheEntry:
+    return CacheEntry(asn, fetched.source, now_utc(), fetched.data_time or now_utc(), fetched.prefixes)
+
+
+def describe(asn: int, fetched: sources.Fetched) -> str:
+    v6 = sum(p[0] == 6 for p in fetched.prefixes)
+    kind = {"ripestat": "announced", "irr": "registered"}.get(fetched.source, "mirrored")
+    return f"AS{asn}: {v6} IPv6 and {len(fetched.prefixes) - v6} IPv4 prefixes ({kind}, {fetched.source.split(':')[0]})"
+
+
+def refresh_one(config: Config, asn: int, force: bool, stage: str | None = None) -> tuple[bool, str]:
+    """(done, one line saying what happened): into the cache, or into the staging directory."""
+    fetched, problems = fetch_first(config, asn)
+    if fetched is None:
+        return (
+            False,
+            f"AS{asn}: no source answered: {'; '.join(problems) or 'no sources configured'}; cache kept",
+        )
+    note = f" (after: {'; '.join(problems)})" if problems else ""
+    if stage is not None:
+        write_entry(stage, as_entry(asn, fetched))
+        return True, describe(asn, fetched) + note + "; staged"
+    return accept(config, asn, fetched, force, note)
+
+
+def from_stage(config: Config, stage: str, force: bool) -> list[tuple[bool, str]]:
+    """The staged answers, read as untrusted input (an unprivileged step wrote them) and accepted like a mirror's."""
+    from netguard.prefixes.cache import parse_entry, size_limit
+    from netguard.safefile import UnsafeFile, read_bounded
+
+    results = []
+    for asn in sorted(cached_asns(stage)):
+        path = os.path.join(stage, f"AS{asn}")
+        try:
+            data = read_bounded(path, size_limit(config.reject_max_routes), check_owner=False)
+            entry = parse_entry(data.decode("ascii"), asn, path)
+        except (UnsafeFile, CacheError) as err:
+            results.append((False, f"AS{asn}: staged answer refused: {err.message}"))
+            continue
+        except (OSError, UnicodeDecodeError) as err:
+            results.append((False, f"AS{asn}: staged answer refused: {path}: {err}"))
+            continue
+        if entry.bad_lines:
+            results.append((False, f"AS{asn}: staged answer refused: {path}: {entry.bad_lines[0]}"))
+            continue
+        fetched = sources.Fetched(entry.source, entry.data_time, entry.prefixes)
+        results.append(accept(config, asn, fetched, force, ""))
+    return results
+
+
+def clear_stage(stage: str) -> None:
+    """The fetch step starts from an empty staging directory: nothing stale is applied later."""
+    for asn in cached_asns(stage):
+        os.unlink(os.path.join(stage, f"AS{asn}"))
+
+
+def report(results: list[tuple[bool, str]]) -> int:
+    for number, (ok, line) in enumerate(results, 1):
+        progress = f"[{number}/{len(results)}] " if sys.stdout.isatty() and len(results) > 1 else ""
+        print(("" if ok else "netguard: refresh: ") + progress + line, file=sys.stdout if ok else sys.stderr)
+    return sum(not ok for ok, _line in results)
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    unknown = [s for s in config.refresh_sources.split() if s not in KNOWN_SOURCES]
-    if unknown:
-        raise OptionError(
-            f"unknown source {unknown[0]!r} in Refresh-Sources; known: {', '.join(KNOWN_SOURCES)}"
-        )
-    try:
-        asns = [parse_asn(a) for a in args.asns] if args.asns else configured_asns(args.interfaces)
-    except BadValue as err:
-        raise OptionError(f"bad AS number; {err}", "", "refresh") from None
-    if not asns:
-        print(f"netguard: refresh: no reject-asn option in {args.interfaces}; nothing to do")
-        return EXIT_OK
-    failed = 0
-    for number, asn in enumerate(asns, 1):  # one request at a time (RIPEstat: at most 8 per IP)
-        ok, line = refresh_one(config, asn, args.force)
-        failed += not ok
-        progress = f"[{number}/{len(asns)}] " if sys.stdout.isatty() and len(asns) > 1 else ""
-        print(("" if ok else "netguard: refresh: ") + progress + line, file=sys.stdout if ok else sys.stderr)
-    if not args.no_apply:
+    if args.from_stage:
+        failed = report(from_stage(config, args.from_stage, args.force))
+    else:
+        for source, url in (("ripestat", config.ripestat_url), ("mirror", config.mirror_url)):
+            if source in config.refresh_sources.split() and url.startswith("http://"):
+                print(f"netguard: refresh: {source}: plain http ({url}), as configured: no TLS")
+        try:
+            asns = [parse_asn(a) for a in args.asns] if args.asns else configured_asns(args.interfaces)
+        except BadValue as err:
+            raise OptionError(f"bad AS number; {err}", "", "refresh") from None
+        if args.stage:
+            clear_stage(args.stage)
+        if not asns:
+            print(f"netguard: refresh: no reject-asn option in {args.interfaces}; nothing to do")
+            return EXIT_OK
+        # One request at a time (RIPEstat: at most 8 per IP).
+        failed = report([refresh_one(config, asn, args.force, args.stage) for asn in asns])
+    if not args.no_apply and not args.stage:
         from netguard import reconcile
 
-        for key, outcomes in reconcile.reapply_all(config).items():
-            for outcome in outcomes:
-                log.info("", "refresh", f"{key}: +{outcome.added} -{outcome.deleted} routes")
-                if outcome.added or outcome.deleted:
-                    print(f"{key}: re-applied: +{outcome.added} -{outcome.deleted} routes")
+        for outcome in reconcile.reapply_all(config):
+            log.info("", "refresh", f"{outcome.family}: +{outcome.added} -{outcome.deleted} routes")
+            if outcome.added or outcome.deleted:
+                print(f"{outcome.family}: re-applied: +{outcome.added} -{outcome.deleted} routes")
     return EXIT_FAILURE if failed else EXIT_OK
 
 
@@ -127,5 +200,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--force", action="store_true", help="accept an answer that shrank by more than half")
     parser.add_argument(
         "--no-apply", action="store_true", help="only fill the cache; leave routes as they are"
+    )
+    steps = parser.add_mutually_exclusive_group()
+    steps.add_argument(
+        "--stage",
+        metavar="DIR",
+        help="fetch into DIR only (the unprivileged step of netguard-refresh.service)",
+    )
+    steps.add_argument(
+        "--from-stage",
+        metavar="DIR",
+        help="validate what --stage left in DIR, cache it, re-apply (the root step)",
     )
     parser.set_defaults(run=run)

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import ipaddress
 import json
 
-from netguard import rtnl, state, wants
+from netguard import state, wants
 from netguard.config import Config, load_config
 from netguard.errors import EXIT_OK
 from netguard.features import reject
 from netguard.interfaces import DEFAULT_INTERFACES, read_interfaces
 from netguard.prefixes.cache import CacheEntry, CacheError, read_entry
+from netguard.prefixes.prefix import BITS, FAMILY, Prefix, format_prefix
 
 
 def _age_days(stamp: str) -> float | None:
@@ -33,7 +33,7 @@ def read_entries(config: Config, asns: set[int]) -> dict[int, CacheEntry | Cache
     entries: dict[int, CacheEntry | CacheError] = {}
     for asn in sorted(asns):
         try:
-            entries[asn] = read_entry(config.cache_dir, asn)
+            entries[asn] = read_entry(config.cache_dir, asn, config.reject_max_routes)
         except CacheError as err:
             entries[asn] = err
     return entries
@@ -51,8 +51,8 @@ def cache_report(config: Config, entries: dict[int, CacheEntry | CacheError]) ->
             "fetched": entry.fetched,
             "age_days": age,
             "stale": age is None or age > config.cache_max_age_days,
-            "ipv4": sum(p.version == 4 for p in entry.prefixes),
-            "ipv6": sum(p.version == 6 for p in entry.prefixes),
+            "ipv4": sum(p[0] == 4 for p in entry.prefixes),
+            "ipv6": sum(p[0] == 6 for p in entry.prefixes),
         }
     return report
 
@@ -61,18 +61,18 @@ class CoverIndex:
     """Is a prefix inside some installed route? One set lookup per distinct route length,
     not one comparison per route (100k cached x 100k installed would take hours)."""
 
-    def __init__(self, routes) -> None:
-        self.keys = {(r.version, r.prefixlen, int(r.network_address)) for r in routes}
-        self.lengths = sorted({r.prefixlen for r in routes})
+    def __init__(self, routes: set[Prefix]) -> None:
+        self.keys = set(routes)
+        self.lengths = sorted({length for _v, _value, length in routes})
 
-    def covers(self, prefix) -> bool:
-        bits = prefix.max_prefixlen
-        value = int(prefix.network_address)
+    def covers(self, prefix: Prefix) -> bool:
+        version, value, prefix_length = prefix
+        bits = BITS[version]
         for length in self.lengths:
-            if length > prefix.prefixlen:
+            if length > prefix_length:
                 break
             shift = bits - length
-            if (prefix.version, length, value >> shift << shift) in self.keys:
+            if (version, value >> shift << shift, length) in self.keys:
                 return True
         return False
 
@@ -81,22 +81,20 @@ def build(config: Config, interfaces_path: str, only: list[str]) -> dict:
     from pyroute2 import IPRoute
 
     stanzas = [s for s in read_interfaces(interfaces_path) if s.netguard_options()]
-    current = wants.all_wants(config.state_dir)
-    names = sorted({s.iface for s in stanzas} | {k.rpartition(".")[0] for k in current})
+    current, problems = wants.read_all(config.state_dir, config.reject_max_routes)
+    names = sorted({s.iface for s in stanzas} | {iface for iface, _family in current})
     if only:
         names = [n for n in names if n in only] + [n for n in only if n not in names]
     installed = {
-        family: {rtnl.network_of(r) for r in state.netguard_routes(number, reject.PROTOCOL)}
-        for family, (_, number) in reject.FAMILIES.items()
+        family: state.netguard_routes(FAMILY[version], reject.PROTOCOL)
+        for family, version in reject.FAMILIES.items()
     }
     index = {family: CoverIndex(routes) for family, routes in installed.items()}
     with IPRoute() as ipr:
         addresses = state.ipv6_addresses(ipr)
-    records = {
-        key: wants.read_record(config.state_dir, key) for key in current if key.rpartition(".")[0] in names
-    }
+    records = {key: wanted.record for key, wanted in current.items() if key[0] in names}
     entries = read_entries(config, {asn for record in records.values() for asn in record.asns})
-    report: dict = {"interfaces": {}, "routes": {}, "cache": {}}
+    report: dict = {"interfaces": {}, "routes": {}, "cache": {}, "problems": problems}
     for name in names:
         options: dict[str, list[str]] = {}
         for stanza in stanzas:
@@ -114,19 +112,19 @@ def build(config: Config, interfaces_path: str, only: list[str]) -> dict:
             ],
             "reject": {},
         }
-        for family, (version, _) in reject.FAMILIES.items():
-            key = f"{name}.{family}"
+        for family, version in reject.FAMILIES.items():
+            key = (name, family)
             if key not in current:
                 continue
             record = records[key]
-            wanted = [ipaddress.ip_network(p) for p in current[key]]
-            missing = [str(p) for p in wanted if p not in installed[family]]
+            wanted = current[key].prefixes
+            missing = [format_prefix(p) for p in wanted if p not in installed[family]]
             per_asn = {}
             for asn in record.asns:
                 cache_entry = entries[asn]
                 if isinstance(cache_entry, CacheError):
                     continue
-                cached = [p for p in cache_entry.prefixes if p.version == version]
+                cached = [p for p in cache_entry.prefixes if p[0] == version]
                 per_asn[f"AS{asn}"] = {
                     "cached": len(cached),
                     "covered": sum(index[family].covers(p) for p in cached),
@@ -140,10 +138,10 @@ def build(config: Config, interfaces_path: str, only: list[str]) -> dict:
             }
         report["interfaces"][name] = entry
     for family in reject.FAMILIES:
-        union = {rtnl.network_of(r) for r in reject.union(current, family)}
+        union = {p for (_iface, f), wanted in current.items() if f == family for p in wanted.prefixes}
         report["routes"][family] = {
             "installed": len(installed[family]),
-            "extra": sorted(str(p) for p in installed[family] - union),
+            "extra": [format_prefix(p) for p in sorted(installed[family] - union)],
         }
     report["cache"] = cache_report(config, entries)
     return report
@@ -170,6 +168,7 @@ def render(report: dict) -> str:
             lines.append(
                 f"routes {family}: {routes['installed']} installed (proto netguard), {len(routes['extra'])} extra"
             )
+    lines.extend(f"problem: {problem}" for problem in report["problems"])
     for asn, info in report["cache"].items():
         if "error" in info:
             lines.append(f"cache {asn}: {info['error']}")

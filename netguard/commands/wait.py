@@ -11,7 +11,7 @@ import argparse
 
 from netguard import log
 from netguard.config import load_config
-from netguard.errors import EXIT_OK, OptionError
+from netguard.errors import EXIT_OK, OptionError, shown
 from netguard.options import BadValue, bounded_seconds
 
 
@@ -19,16 +19,23 @@ def run(args: argparse.Namespace) -> int:
     """Block one service until its addresses are usable, not the whole boot."""
     from netguard import watch
     from netguard.features import waitdad
-    from netguard.state import has_carrier
+    from netguard.state import has_carrier, interface_exists
 
     wanted = []
     for text in args.addresses:
         try:
-            wanted.append(waitdad.parse_wanted(text))
+            address = waitdad.parse_wanted(text)
         except ValueError:
             raise OptionError(
-                f"{text!r} is not an IPv6 address; give one such as 2001:db8::1", "", "wait"
+                f"{shown(text)} is not an IPv6 address; give one such as 2001:db8::1 or fe80::1%eth0",
+                "",
+                "wait",
             ) from None
+        if address.scope_id and not interface_exists(address.scope_id):
+            raise OptionError(
+                f"no interface {shown(address.scope_id)} (the zone of {shown(text)})", "", "wait"
+            )
+        wanted.append(address)
     timeout = args.timeout if args.timeout is not None else load_config(args.config).wait_dad_timeout
     verdict = watch.wait_for_addresses(None, lambda found: waitdad.assess_wanted(found, wanted), timeout)
     carrierless = {a.ifname for a in verdict.pending if not has_carrier(a.ifname)}

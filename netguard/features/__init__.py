@@ -1,1 +1,20 @@
-"""One module per option family; each has a pure plan(ctx, state, config)."""
+"""One module per option family; each declares its steps and has pure planners.
+
+A Step says, once, what an option family does in which phase, in which
+order against the others and under which error policy (errors.py); the
+hook runs the steps of its phase in that order. `netguard options` and the
+man page's phase column read the same declarations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Step:
+    option: str  # the family's option, named in every message of the step
+    phase: str
+    order: int  # within the phase, lowest first; each declaration says why
+    policy: str  # errors.FAIL, errors.WARN or errors.AS_CONFIGURED (wait-dad-failure)
+    does: str  # for `netguard options` and the docs

@@ -11,11 +11,20 @@ from dataclasses import dataclass
 
 from netguard.actions import Action, MarkOptimistic, WaitForDad, Warn, WriteSysctl
 from netguard.context import HookContext
-from netguard.options import POST_UP, PRE_UP
+from netguard.errors import FAIL, WARN
+from netguard.features import Step
+from netguard.options import POST_DOWN, POST_UP, PRE_UP
 from netguard.state import IFA_F_PERMANENT, Address, interface_exists, ipv6_sysctl_path, read_ipv6_sysctl
 
 OPTION = "dad"
-PHASES = frozenset({PRE_UP, POST_UP})
+STEPS = (
+    # First in pre-up: the sysctls must be in place before ifupdown adds any address.
+    Step(OPTION, PRE_UP, 10, FAIL, "sets accept_dad (optimistic: optimistic_dad, use_optimistic)"),
+    # First in post-up: marking is instant, and wait-dad after it still sees a duplicate.
+    Step(OPTION, POST_UP, 10, FAIL, "optimistic: marks the new addresses; off: finishes ones added early"),
+    # Last in post-down: the addresses are gone, the interface gets back what it had.
+    Step(OPTION, POST_DOWN, 90, WARN, "restores every sysctl netguard changed for the interface"),
+)
 KERNEL_DEFAULT_ACCEPT_DAD = 1
 
 
@@ -36,19 +45,16 @@ def read_state(iface: str) -> DadState:
     )
 
 
-def wanted(ctx: HookContext) -> bool:
-    setting = ctx.options.get(OPTION)
-    if setting is None:
-        return False
-    return ctx.phase == PRE_UP or (ctx.phase == POST_UP and setting in ("off", "optimistic"))
-
-
 def _write(ctx: HookContext, key: str, value: int) -> WriteSysctl:
     return WriteSysctl(ipv6_sysctl_path(ctx.iface, key), value, OPTION)
 
 
-def plan(ctx: HookContext, state: DadState) -> list[Action]:
-    """pre-up: the sysctls that decide DAD for every address added from now on."""
+def plan(ctx: HookContext, state: DadState, changed: dict[str, int] | None = None) -> list[Action]:
+    """pre-up: the sysctls that decide DAD for every address added from now on.
+
+    `changed`: what netguard wrote before and has not undone yet (path -> the
+    value before); `on` and `off` give optimistic_dad and use_optimistic back.
+    """
     setting = ctx.options[OPTION]
     if not state.exists:
         # Hooks run in name order: `vlan` (and others sorting after `netguard`)
@@ -71,8 +77,10 @@ def plan(ctx: HookContext, state: DadState) -> list[Action]:
             # optimistic_dad: link-local and SLAAC addresses start optimistic, and the
             # kernel honours the flag on ours; use_optimistic: they may be a source.
             actions += [_write(ctx, "optimistic_dad", 1), _write(ctx, "use_optimistic", 1)]
+        else:
+            actions += _restore_optimistic(ctx, changed or {})
         return actions
-    actions = []
+    actions = _restore_optimistic(ctx, changed or {})
     if state.accept_dad != 0:
         actions.append(_write(ctx, "accept_dad", 0))
     if state.all_accept_dad:
@@ -85,6 +93,17 @@ def plan(ctx: HookContext, state: DadState) -> list[Action]:
             )
         )
     return actions
+
+
+def _restore_optimistic(ctx: HookContext, changed: dict[str, int]) -> list[Action]:
+    """`dad optimistic` changed to on/off while the interface stayed up: undo what optimistic set."""
+    paths = [ipv6_sysctl_path(ctx.iface, key) for key in ("optimistic_dad", "use_optimistic")]
+    return [WriteSysctl(path, changed[path], OPTION) for path in paths if path in changed]
+
+
+def plan_restore(changed: dict[str, int]) -> list[Action]:
+    """post-down: every sysctl netguard changed gets back the value it had before."""
+    return [WriteSysctl(path, value, OPTION) for path, value in sorted(changed.items())]
 
 
 # ifupdown2 adds static addresses before the pre-up hooks, while the link is

@@ -3,29 +3,31 @@
 Pure planning: which prefixes one stanza wants (from cache entries, after
 the safety screen, collapsed, exceptions carved out), and the difference
 between the union every interface wants and what the kernel has. The hook
-reads the state, holds the lock and hands the difference to apply.py.
+reads the state, holds the lock and hands the difference to apply.py
+(see reconcile.py).
 """
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Mapping
-
-from netguard import rtnl
 from netguard.context import HookContext
+from netguard.errors import WARN
+from netguard.features import Step
 from netguard.options import POST_UP, PRE_DOWN
 from netguard.prefixes.cache import CacheEntry
+from netguard.prefixes.prefix import Prefix, format_prefix
 from netguard.prefixes.safety import Limits, Protected, screen
-from netguard.prefixes.setops import IPNetwork, carve, collapse
+from netguard.prefixes.setops import carve, collapse
 
 OPTION = "reject-asn"
-PHASES = frozenset({POST_UP, PRE_DOWN})
+STEPS = (
+    # Last in post-up and first in pre-down, mirrored: the routes live exactly
+    # while the stanza's addresses are configured (and after wait-dad passed).
+    Step(OPTION, POST_UP, 30, WARN, "installs unreachable routes for the ASes' cached prefixes"),
+    Step(OPTION, PRE_DOWN, 10, WARN, "withdraws what post-up installed, whatever the stanza says now"),
+)
 PROTOCOL = 241  # named "netguard" in /etc/iproute2/rt_protos.d/netguard.conf
-FAMILIES = {"inet": (4, socket.AF_INET), "inet6": (6, socket.AF_INET6)}
-
-
-def wanted(ctx: HookContext) -> bool:
-    return ctx.phase in PHASES and bool(ctx.options.get(OPTION))
+FAMILIES = {"inet": 4, "inet6": 6}
+SHOWN = 5  # warnings of one kind named one by one; the rest counted
 
 
 def stanza_families(ctx: HookContext) -> list[str]:
@@ -36,35 +38,46 @@ def stanza_families(ctx: HookContext) -> list[str]:
 def plan_prefixes(
     version: int,
     entries: list[CacheEntry],
-    exceptions: tuple[IPNetwork, ...],
+    exceptions: tuple[Prefix, ...],
     protected: Protected,
     limits: Limits,
-) -> tuple[list[IPNetwork], list[str]]:
+) -> tuple[list[Prefix], list[str]]:
     """The collapsed prefixes of one family this stanza wants, and a warning per refusal."""
     warnings: list[str] = []
-    origin: dict[IPNetwork, int] = {}
+    origin: dict[Prefix, int] = {}
     for entry in entries:
-        warnings.extend(f"AS{entry.asn}: malformed cache line {bad!r}; skipped" for bad in entry.bad_lines)
+        if entry.bad_lines:
+            more = f" and {len(entry.bad_lines) - 1} more" if len(entry.bad_lines) > 1 else ""
+            warnings.append(f"AS{entry.asn}: malformed cache line {entry.bad_lines[0]}{more}; skipped")
         for prefix in entry.prefixes:
-            if prefix.version == version:
+            if prefix[0] == version:
                 origin.setdefault(prefix, entry.asn)
     kept, refused = screen(origin, protected, limits)
-    warnings.extend(f"AS{origin[prefix]}: not installing {prefix}: {why}" for prefix, why in refused)
-    mine = [e for e in exceptions if e.version == version]
+    warnings.extend(
+        f"AS{origin[prefix]}: not installing {format_prefix(prefix)}: {why}" for prefix, why in refused
+    )
+    mine = [e for e in exceptions if e[0] == version]
     return carve(collapse(kept), mine), warnings
 
 
-def union(wants: Mapping[str, list[str]], family: str) -> set[rtnl.Route]:
-    """Every route any interface that is up wants, for one family."""
-    routes: set[rtnl.Route] = set()
-    for name, prefixes in wants.items():
-        if name.rsplit(".", 1)[-1] == family:
-            routes.update(rtnl.route_from_text(p) for p in prefixes)
-    return routes
+def summarise(warnings: list[str]) -> list[str]:
+    """At most SHOWN lines, then one counting the rest: 10,000 refusals must not print 10,000 lines."""
+    if len(warnings) <= SHOWN + 1:
+        return warnings
+    return [
+        *warnings[:SHOWN],
+        f"... and {len(warnings) - SHOWN} more like these (netguard status shows the counts)",
+    ]
 
 
-def difference(
-    want: set[rtnl.Route], installed: set[rtnl.Route]
-) -> tuple[list[rtnl.Route], list[rtnl.Route]]:
+def summarise_missing(asns: list[int]) -> str:
+    """One line for every AS without a cache entry."""
+    named = ", ".join(str(a) for a in asns[:SHOWN]) + (", ..." if len(asns) > SHOWN else "")
+    if len(asns) == 1:
+        return f"AS{asns[0]} has no cache entry; run `netguard refresh {asns[0]}` (or `netguard import`)"
+    return f"{len(asns)} ASNs have no cache entry: {named}; run `netguard refresh`"
+
+
+def difference(want: set[Prefix], installed: set[Prefix]) -> tuple[list[Prefix], list[Prefix]]:
     """(delete, add): touch only what differs; both sorted for a stable order."""
     return sorted(installed - want), sorted(want - installed)

@@ -12,12 +12,17 @@ from dataclasses import dataclass
 from netguard.actions import Action, WaitForDad
 from netguard.config import Config
 from netguard.context import HookContext
-from netguard.errors import DadFailed, NetguardError, WaitTimeout
+from netguard.errors import AS_CONFIGURED, DadFailed, NetguardError, WaitTimeout
+from netguard.features import Step
 from netguard.options import POST_UP
 from netguard.state import RT_SCOPE_UNIVERSE, Address
 
 OPTION = "wait-dad"
-PHASES = frozenset({POST_UP})
+STEPS = (
+    # After dad (its marking is instant), before reject-asn: a failed wait fails
+    # ifup and leaves the interface unrecorded, so nothing may be left to undo.
+    Step(OPTION, POST_UP, 20, AS_CONFIGURED, "waits until no IPv6 address is tentative (bounded)"),
+)
 # Methods whose global address comes from a router advertisement, not ifupdown.
 SLAAC_METHODS = frozenset({"auto"})
 
@@ -50,8 +55,16 @@ def assess(addresses: list[Address], need_global: bool) -> Verdict:
 
 
 def parse_wanted(text: str) -> ipaddress.IPv6Address:
-    """2001:db8::1, 2001:db8::1/64 or fe80::1%eth0 (a zone limits the match to that interface)."""
-    return ipaddress.IPv6Address(text.split("/")[0])
+    """2001:db8::1, 2001:db8::1/64 or fe80::1%eth0 (a zone limits the match to that interface).
+
+    ValueError for anything else: a length must be 0-128 in plain digits, all of it ASCII.
+    """
+    address, slash, length = text.partition("/")
+    if not text.isascii() or (
+        slash and not (length.isdigit() and length == str(int(length)) and int(length) <= 128)
+    ):
+        raise ValueError(text)
+    return ipaddress.IPv6Address(address)
 
 
 def assess_wanted(addresses: list[Address], wanted: list[ipaddress.IPv6Address]) -> Verdict:
@@ -75,11 +88,6 @@ def assess_wanted(addresses: list[Address], wanted: list[ipaddress.IPv6Address])
         else:
             missing.append(str(address))
     return Verdict(tuple(failed), tuple(pending), tuple(missing))
-
-
-def wanted(ctx: HookContext) -> bool:
-    setting = ctx.options.get(OPTION)
-    return ctx.phase in PHASES and setting is not None and setting.enabled
 
 
 def plan(ctx: HookContext, config: Config) -> list[Action]:

@@ -1,24 +1,25 @@
 """What a reject route must never cover, checked before anything is installed.
 
-A wrong prefix in the cache must not cut this host off its own network: no
-default route, nothing too short, no special-purpose space, and nothing
-that covers one of the host's addresses, a gateway, an on-link prefix or a
-nameserver. Pure: the protected things are passed in.
+A wrong prefix in the cache (or a tampered wants file) must not cut this host
+off its own network: no default route, nothing too short, no special-purpose
+space, and nothing that covers one of the host's addresses, a gateway, an
+on-link prefix or a nameserver. Pure, on integer prefixes: the protected
+things are passed in.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+from netguard.prefixes.prefix import Prefix, contains, format_address, format_prefix, last, parse
 
-GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
+Address = tuple[int, int]  # (version, value)
+
+GLOBAL_UNICAST_V6 = parse("2000::/3")
 # RFC 6890 and the IANA special-purpose registries: never a transit's announcement.
 SPECIAL_PURPOSE = tuple(
-    ipaddress.ip_network(p)
+    parse(p)
     for p in (
         "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
         "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
@@ -32,10 +33,10 @@ SPECIAL_PURPOSE = tuple(
 class Protected:
     """The host's own things, read from the kernel and /etc/resolv.conf."""
 
-    own: frozenset[IPAddress] = frozenset()  # addresses of every interface
-    gateways: frozenset[IPAddress] = frozenset()  # default routes' and the stanza's
-    nameservers: frozenset[IPAddress] = frozenset()  # /etc/resolv.conf
-    onlink: frozenset[IPNetwork] = frozenset()  # prefixes of every interface's addresses
+    own: frozenset[Address] = frozenset()  # addresses of every interface
+    gateways: frozenset[Address] = frozenset()  # default routes' and the stanza's
+    nameservers: frozenset[Address] = frozenset()  # /etc/resolv.conf
+    onlink: frozenset[Prefix] = frozenset()  # prefixes of every interface's addresses
 
 
 @dataclass(frozen=True)
@@ -45,66 +46,59 @@ class Limits:
     allow_special: bool = False
 
 
-def _span(network: IPNetwork) -> tuple[int, int, int]:
-    start = int(network.network_address)
-    return network.version, start, start | int(network.hostmask)
-
-
-_SPECIAL_SPANS = tuple((_span(n), n) for n in SPECIAL_PURPOSE)
-_GLOBAL_V6 = _span(GLOBAL_UNICAST_V6)
-
-
 class _Checker:
-    """refusal() on integers: ipaddress's overlaps() would cost seconds on a full table."""
+    """refusal() for many prefixes: the protected things are sorted once."""
 
     def __init__(self, protected: Protected, limits: Limits) -> None:
         self.limits = limits
         self.addresses = [
-            (a.version, int(a), f"covers {what} {a}")
+            (version, value, f"covers {what} {format_address(version, value)}")
             for what, group in (
                 ("this host's address", protected.own),
                 ("the gateway", protected.gateways),
                 ("the nameserver", protected.nameservers),
             )
-            for a in sorted(group, key=lambda a: (a.version, a))
+            for version, value in sorted(group)
         ]
-        self.onlink = [(_span(p), p) for p in sorted(protected.onlink, key=lambda p: (p.version, p))]
+        self.onlink = [(p[0], p[1], last(p), format_prefix(p)) for p in sorted(protected.onlink)]
+        self.special = [(p[0], p[1], last(p), format_prefix(p)) for p in SPECIAL_PURPOSE]
 
-    def refusal(self, prefix: IPNetwork) -> str | None:
+    def refusal(self, prefix: Prefix) -> str | None:
         limits = self.limits
-        version, start, end = _span(prefix)
-        if prefix.prefixlen == 0:
+        version, start, length = prefix
+        if length == 0:
             return "a default route"
         minimum = limits.min_length_v6 if version == 6 else limits.min_length_v4
-        if prefix.prefixlen < minimum:
+        if length < minimum:
             return f"shorter than /{minimum} (Reject-Min-Length-IPv{version})"
+        end = last(prefix)
         if not limits.allow_special:
-            if version == 6 and not (_GLOBAL_V6[1] <= start and end <= _GLOBAL_V6[2]):
+            if version == 6 and not contains(GLOBAL_UNICAST_V6, prefix):
                 return "outside global unicast 2000::/3 (link-local, ULA, multicast, ...)"
-            for (s_version, s_start, s_end), special in _SPECIAL_SPANS:
+            for s_version, s_start, s_end, special in self.special:
                 if s_version == version and start <= s_end and s_start <= end:
                     return f"special-purpose space ({special})"
         for a_version, value, reason in self.addresses:
             if a_version == version and start <= value <= end:
                 return reason
-        for (o_version, o_start, o_end), onlink in self.onlink:
+        for o_version, o_start, o_end, onlink in self.onlink:
             if o_version == version and start <= o_end and o_start <= end:
                 return f"overlaps the on-link prefix {onlink}"
         return None
 
 
-def refusal(prefix: IPNetwork, protected: Protected, limits: Limits) -> str | None:
+def refusal(prefix: Prefix, protected: Protected, limits: Limits) -> str | None:
     """Why this prefix must not become a reject route, or None."""
     return _Checker(protected, limits).refusal(prefix)
 
 
 def screen(
-    prefixes: Iterable[IPNetwork], protected: Protected, limits: Limits
-) -> tuple[list[IPNetwork], list[tuple[IPNetwork, str]]]:
+    prefixes: Iterable[Prefix], protected: Protected, limits: Limits
+) -> tuple[list[Prefix], list[tuple[Prefix, str]]]:
     """Split into (kept, refused with the reason)."""
     checker = _Checker(protected, limits)
-    kept: list[IPNetwork] = []
-    refused: list[tuple[IPNetwork, str]] = []
+    kept: list[Prefix] = []
+    refused: list[tuple[Prefix, str]] = []
     for prefix in prefixes:
         reason = checker.refusal(prefix)
         if reason is None:

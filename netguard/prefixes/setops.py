@@ -1,4 +1,4 @@
-"""Prefix set arithmetic: collapse, and carve exceptions out.
+"""Prefix set arithmetic on integers: collapse, and carve exceptions out.
 
 Pure. `reject-asn-except` must leave no installed route covering an
 excepted prefix: a covering prefix is replaced by its complement around the
@@ -7,18 +7,16 @@ exception (2001:db8::/32 minus 2001:db8:1::/48 is 16 prefixes), not dropped.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+from netguard.prefixes.prefix import BITS, Prefix, contains
 
 
-def _collapse_family(prefixes: list[IPNetwork], bits: int, make) -> list[IPNetwork]:
-    """Covered prefixes dropped, sibling pairs merged, on integers (ipaddress's
-    collapse_addresses takes ~0.6 s for 100k prefixes; this ~0.15 s)."""
-    spans = sorted({(int(p.network_address), p.prefixlen) for p in prefixes}, key=lambda s: (s[0], s[1]))
+def _collapse_family(version: int, spans: list[tuple[int, int]]) -> list[Prefix]:
+    """Covered prefixes dropped, sibling pairs merged: one pass over the sorted spans."""
+    bits = BITS[version]
     stack: list[tuple[int, int]] = []  # (start, length), sorted, disjoint
-    for start, length in spans:
+    for start, length in sorted(set(spans)):
         if stack:
             top_start, top_length = stack[-1]
             if start <= top_start + (1 << (bits - top_length)) - 1:
@@ -36,28 +34,40 @@ def _collapse_family(prefixes: list[IPNetwork], bits: int, make) -> list[IPNetwo
             ):
                 break
             stack[-2:] = [(a_start, a_length - 1)]
-    unchanged = {(int(p.network_address), p.prefixlen): p for p in prefixes}
-    return [unchanged.get(span) or make(span) for span in stack]
+    return [(version, start, length) for start, length in stack]
 
 
-def collapse(prefixes: Iterable[IPNetwork]) -> list[IPNetwork]:
+def collapse(prefixes: Iterable[Prefix]) -> list[Prefix]:
     """Fewest prefixes covering exactly the same addresses, per family, sorted."""
-    every = list(prefixes)
-    v4 = _collapse_family([p for p in every if p.version == 4], 32, ipaddress.IPv4Network)
-    v6 = _collapse_family([p for p in every if p.version == 6], 128, ipaddress.IPv6Network)
-    return [*v4, *v6]
+    by_version: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
+    for version, value, length in prefixes:
+        by_version[version].append((value, length))
+    return [*_collapse_family(4, by_version[4]), *_collapse_family(6, by_version[6])]
 
 
-def carve(prefixes: Iterable[IPNetwork], exceptions: Iterable[IPNetwork]) -> list[IPNetwork]:
+def _complement(outer: Prefix, hole: Prefix) -> list[Prefix]:
+    """outer minus hole (hole inside outer): the sibling of each step down to the hole."""
+    version, value, length = hole
+    bits = BITS[version]
+    pieces = []
+    for step in range(outer[2] + 1, length + 1):
+        shift = bits - step
+        ancestor = value >> shift << shift
+        pieces.append((version, ancestor ^ (1 << shift), step))
+    return pieces
+
+
+def carve(prefixes: Iterable[Prefix], exceptions: Iterable[Prefix]) -> list[Prefix]:
     """Remove every address of the exceptions from the set, keeping the rest."""
     result = list(prefixes)
     for exception in exceptions:
-        next_result: list[IPNetwork] = []
+        next_result: list[Prefix] = []
         for prefix in result:
-            if prefix.version != exception.version or not prefix.overlaps(exception):  # type: ignore[arg-type]
+            if contains(exception, prefix):
+                continue  # the prefix lies inside the exception: dropped whole
+            if contains(prefix, exception):
+                next_result.extend(_complement(prefix, exception))
+            else:
                 next_result.append(prefix)
-            elif exception.subnet_of(prefix):  # type: ignore[arg-type]
-                next_result.extend(prefix.address_exclude(exception))  # type: ignore[arg-type]
-            # else: the prefix lies inside the exception: dropped whole
         result = next_result
-    return sorted(result, key=lambda p: (p.version, p.network_address, p.prefixlen))
+    return sorted(result)

@@ -43,7 +43,37 @@ def test_dad_off_makes_every_address_usable_at_once(make_host, make_namespace):
     for result in results:
         assert result["rc"] == 0, result["stderr"]
         assert result["bind"] == {"2001:db8::1": 0, "2001:db8::2": 0, "link-local": 0}
-    assert host.exec("cat", "/proc/sys/net/ipv6/conf/eth0/accept_dad").stdout.strip() == "0"
+    # ifdown gave the interface back what it had before netguard: DAD on.
+    assert host.exec("cat", "/proc/sys/net/ipv6/conf/eth0/accept_dad").stdout.strip() == "1"
+
+
+def accept_dad(host, key: str = "accept_dad") -> str:
+    return host.exec("cat", f"/proc/sys/net/ipv6/conf/eth0/{key}").stdout.strip()
+
+
+def test_dad_off_holds_while_up_and_ifdown_undoes_it_even_after_the_option_was_removed(
+    make_host, make_namespace
+):
+    host, _ = linked_pair(make_host, make_namespace)
+    host.write_interfaces(STANZA + "    dad off\n")
+    host.ifup("eth0")
+    assert accept_dad(host) == "0"
+    host.write_interfaces(STANZA)  # the admin removes the option while eth0 is up
+    host.ifdown("eth0")
+    assert accept_dad(host) == "1"
+    assert not (host.netguard_state / "applied" / "eth0").exists()
+
+
+def test_dad_on_after_optimistic_gives_back_what_optimistic_set(make_host, make_namespace):
+    host, _ = linked_pair(make_host, make_namespace)
+    host.write_interfaces(STANZA + "    dad optimistic\n")
+    host.ifup("eth0")
+    assert (accept_dad(host, "optimistic_dad"), accept_dad(host, "use_optimistic")) == ("1", "1")
+    host.write_interfaces(STANZA + "    dad on\n")  # edited, then ifup again without ifdown
+    host.exec("ifup", "--force", "--state-dir", host.state_dir, "eth0")
+    assert (accept_dad(host, "optimistic_dad"), accept_dad(host, "use_optimistic")) == ("0", "0")
+    host.ifdown("eth0")
+    assert (accept_dad(host), accept_dad(host, "optimistic_dad")) == ("1", "0")
 
 
 def test_dad_on_restores_the_kernel_default(make_host, make_namespace):

@@ -58,7 +58,7 @@ def test_refresh_changes_exactly_the_withdrawn_and_the_new_route(make_host, make
             ["ip", "netns", "exec", host.name, "ip", "monitor", "route"], stdout=subprocess.PIPE, text=True
         )
         second = host.netguard("refresh")
-        assert "eth0.inet6: re-applied: +1 -1 routes" in second.stdout
+        assert "inet6: re-applied: +1 -1 routes" in second.stdout
         assert routes(host) == AFTER
         monitor.terminate()
         events, _ = monitor.communicate(timeout=10)

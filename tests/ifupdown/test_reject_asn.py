@@ -162,7 +162,7 @@ def test_unsafe_cache_entries_are_refused_one_warning_each(make_host, make_names
         line for line in result.stderr.splitlines() if line.startswith("netguard: eth0: reject-asn: warning")
     ]
     assert warnings == [
-        "netguard: eth0: reject-asn: warning: AS64500: malformed cache line '2001:db8:zzzz::/48'; skipped",
+        "netguard: eth0: reject-asn: warning: AS64500: malformed cache line '2001:db8:zzzz::/48' (not an IPv4 or IPv6 address); skipped",
         "netguard: eth0: reject-asn: warning: AS64500: not installing ::/0: a default route",
         "netguard: eth0: reject-asn: warning: AS64500: not installing 2001:db8:aaaa::/48: "
         "covers this host's address 2001:db8:aaaa::2",
@@ -177,8 +177,11 @@ def test_unsafe_cache_entries_are_refused_one_warning_each(make_host, make_names
 def test_missing_cache_entry_warns_and_ifup_goes_on(host):
     host.write_interfaces(stanza("eth0", "reject-asn 64500 64999"))
     result = host.ifup("eth0")
-    assert "netguard: eth0: reject-asn: warning: AS64999: no prefix data in" in result.stderr
-    assert "run `netguard import 64999 FILE`" in result.stderr
+    assert (
+        "netguard: eth0: reject-asn: warning: AS64999 has no cache entry; run `netguard refresh 64999`"
+        in result.stderr
+    )
+    assert "(or `netguard import`)" in result.stderr
     assert routes(host) == ["2001:db8:100::/40", "2001:db8:200::/48"]
 
 

@@ -9,13 +9,13 @@ import pytest
 pytestmark = pytest.mark.netns
 
 SCRIPT = """
-import ipaddress, json, socket, sys
-from netguard import apply, rtnl, state
+import json, socket, sys
+from netguard import apply, state
+from netguard.prefixes.prefix import format_prefix, parse
 spec = json.loads(sys.argv[1])
-to_route = lambda p: rtnl.route_of(ipaddress.ip_network(p))
-failures = apply.change_routes([to_route(p) for p in spec["delete"]], [to_route(p) for p in spec["add"]], 241)
-have = sorted(str(rtnl.network_of(r)) for f in (socket.AF_INET, socket.AF_INET6) for r in state.netguard_routes(f, 241))
-print(json.dumps({"failures": [[str(rtnl.network_of(r)), verb, code] for r, verb, code in failures], "have": have}))
+failures = apply.change_routes([parse(p) for p in spec["delete"]], [parse(p) for p in spec["add"]], 241)
+have = sorted(format_prefix(r) for f in (socket.AF_INET, socket.AF_INET6) for r in state.netguard_routes(f, 241))
+print(json.dumps({"failures": [[format_prefix(r), verb, code] for r, verb, code in failures], "have": have}))
 """
 
 

@@ -1,18 +1,19 @@
-"""The prefix cache: deb822 entries, atomic writes, refusals, `netguard import`."""
+"""The prefix cache: deb822 entries, atomic writes, every refusal, `netguard import`."""
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import subprocess
 import sys
 
 import pytest
 
-from netguard.prefixes.cache import CacheEntry, CacheError, entry_path, read_entry, write_entry
+from netguard.prefixes.cache import CacheEntry, CacheError, entry_path, read_entry, size_limit, write_entry
+from netguard.prefixes.prefix import parse
 from tests.sandbox import CHECKOUT
 
-N = ipaddress.ip_network
+N = parse
+MAX = 1000
 
 
 def test_round_trip(tmp_path):
@@ -26,16 +27,35 @@ def test_round_trip(tmp_path):
     path = write_entry(str(tmp_path), entry)
     assert path == entry_path(str(tmp_path), 64500)
     assert oct(os.stat(path).st_mode & 0o777) == "0o644"
-    assert read_entry(str(tmp_path), 64500) == entry
+    assert read_entry(str(tmp_path), 64500, MAX) == entry
     with open(path) as handle:
         text = handle.read()
     assert text.startswith("ASN: 64500\n") and "IPv6:\n 2001:db8::/32\n" in text
-    assert [n for n in os.listdir(tmp_path)] == ["AS64500"]  # no temp file left
+    assert os.listdir(tmp_path) == ["AS64500"]  # no temp file left
+
+
+def test_the_entry_is_deb822_python_debian_reads_the_same():
+    from debian.deb822 import Deb822
+
+    from netguard.prefixes.cache import format_entry
+
+    entry = CacheEntry(
+        64500, "ripestat", "t1", "t2", (N("192.0.2.0/24"), N("2001:db8::/32"), N("2001:db9::/32"))
+    )
+    paragraph = Deb822(format_entry(entry).splitlines())
+    assert paragraph["ASN"] == "64500" and paragraph["Source"] == "ripestat"
+    assert paragraph["IPv6"].split() == ["2001:db8::/32", "2001:db9::/32"]
+
+
+def test_a_newline_in_a_header_value_cannot_forge_a_field(tmp_path):
+    entry = CacheEntry(64500, "import:x\nIPv6:\n ::/0", "t", "t", (N("2001:db8::/32"),))
+    write_entry(str(tmp_path), entry)
+    assert read_entry(str(tmp_path), 64500, MAX).prefixes == (N("2001:db8::/32"),)
 
 
 def test_missing_entry_says_how_to_fill_it(tmp_path):
-    with pytest.raises(CacheError, match=r"AS64501: no prefix data in .*; run `netguard import 64501 FILE`"):
-        read_entry(str(tmp_path), 64501)
+    with pytest.raises(CacheError, match=r"AS64501: no prefix data in .*; run `netguard refresh 64501`"):
+        read_entry(str(tmp_path), 64501, MAX)
 
 
 @pytest.mark.parametrize("mode", [0o664, 0o646], ids=["group-writable", "world-writable"])
@@ -43,30 +63,72 @@ def test_writable_by_others_is_refused(tmp_path, mode):
     path = write_entry(str(tmp_path), CacheEntry(64500, "x", "t", "t", (N("2001:db8::/32"),)))
     os.chmod(path, mode)
     with pytest.raises(CacheError, match="group/world-writable; refused; fix with: chown root:root"):
-        read_entry(str(tmp_path), 64500)
+        read_entry(str(tmp_path), 64500, MAX)
+
+
+@pytest.mark.parametrize("mode", [0o775, 0o777], ids=["group-writable", "world-writable"])
+def test_a_cache_dir_others_can_write_is_refused(tmp_path, mode):
+    cache = tmp_path / "cache"
+    write_entry(str(cache), CacheEntry(64500, "x", "t", "t", (N("2001:db8::/32"),)))
+    cache.chmod(mode)
+    with pytest.raises(CacheError, match=rf"{cache} is not root's or others can write it"):
+        read_entry(str(cache), 64500, MAX)
+
+
+def test_a_sticky_directory_above_is_fine(tmp_path):
+    # tmp_path lies below /tmp (1777): sticky, so others cannot replace our entries there.
+    write_entry(str(tmp_path / "c"), CacheEntry(64500, "x", "t", "t", (N("2001:db8::/32"),)))
+    assert read_entry(str(tmp_path / "c"), 64500, MAX).prefixes == (N("2001:db8::/32"),)
+
+
+def test_a_symlinked_entry_is_refused_not_followed(tmp_path):
+    (tmp_path / "elsewhere").write_text("ASN: 64500\nIPv6:\n 2001:db8::/32\n")
+    os.symlink(tmp_path / "elsewhere", tmp_path / "AS64500")
+    with pytest.raises(CacheError, match="is a symlink; refused"):
+        read_entry(str(tmp_path), 64500, MAX)
+
+
+def test_a_fifo_entry_is_refused_without_blocking(tmp_path):
+    os.mkfifo(tmp_path / "AS64500")
+    with pytest.raises(CacheError, match="not a regular file; refused"):
+        read_entry(str(tmp_path), 64500, MAX)
+
+
+def test_an_oversized_entry_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "AS64500"
+    path.write_text("ASN: 64500\nIPv6:\n" + " 2001:db8::/32\n" * (size_limit(10) // 10))
+    with pytest.raises(CacheError, match=rf"more than the limit of {size_limit(10)}; refused"):
+        read_entry(str(tmp_path), 64500, 10)
 
 
 def test_corrupt_entry_and_wrong_asn(tmp_path):
     (tmp_path / "AS64500").write_text("ASN: 64999\nIPv6:\n 2001:db8::/32\n")
     with pytest.raises(CacheError, match="records ASN '64999'; corrupt"):
-        read_entry(str(tmp_path), 64500)
+        read_entry(str(tmp_path), 64500, MAX)
+    (tmp_path / "AS64500").write_bytes(b"ASN: 64500\n\xff\n")
+    with pytest.raises(CacheError, match="not ASCII"):
+        read_entry(str(tmp_path), 64500, MAX)
 
 
 def test_bad_lines_are_kept_apart(tmp_path):
-    (tmp_path / "AS64500").write_text("ASN: 64500\nIPv6:\n 2001:db8::/32\n 2001:db8:zz::/48\n 192.0.2.0/24\n")
-    entry = read_entry(str(tmp_path), 64500)
+    (tmp_path / "AS64500").write_text(
+        "ASN: 64500\nIPv6:\n 2001:db8::/32\n 2001:db8:zz::/48\n 192.0.2.0/24\n 2a0b:8000::%eth0/32\n"
+    )
+    entry = read_entry(str(tmp_path), 64500, MAX)
     assert entry.prefixes == (N("2001:db8::/32"),)
-    assert entry.bad_lines == ("192.0.2.0/24 (in IPv6)", "2001:db8:zz::/48")
+    assert len(entry.bad_lines) == 3
+    assert "zone id" in entry.bad_lines[2] and "(in IPv6)" in entry.bad_lines[1]
 
 
-def run_import(tmp_path, *args: str) -> subprocess.CompletedProcess:
+def run_import(tmp_path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     config = tmp_path / "netguard.conf"
-    config.write_text(f"Cache-Dir: {tmp_path / 'cache'}\n")
+    config.write_text(f"Cache-Dir: {tmp_path / 'cache'}\nReject-Max-Routes: 1000\n")
     return subprocess.run(
         [sys.executable, "-m", "netguard", "--config", str(config), "import", *args],
         env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
         capture_output=True,
-        text=True,
+        input=stdin,
+        timeout=60,
     )
 
 
@@ -75,16 +137,47 @@ def test_import_plain_list(tmp_path):
     listing.write_text("# AS64500\n2001:db8:100::/40\n\n192.0.2.0/24  # v4\n2001:db8:100::/40\n")
     result = run_import(tmp_path, "AS64500", str(listing))
     assert result.returncode == 0, result.stderr
-    assert "AS64500: 1 IPv6 and 1 IPv4 prefixes cached in" in result.stdout
-    entry = read_entry(str(tmp_path / "cache"), 64500)
+    assert b"AS64500: 1 IPv6 and 1 IPv4 prefixes cached in" in result.stdout
+    entry = read_entry(str(tmp_path / "cache"), 64500, MAX)
     assert entry.prefixes == (N("192.0.2.0/24"), N("2001:db8:100::/40"))
     assert entry.source == f"import:{listing}"
 
 
-def test_import_refuses_a_bad_line_and_leaves_the_cache_alone(tmp_path):
+def test_import_from_standard_input(tmp_path):
+    result = run_import(tmp_path, "64500", "-", stdin=b"2001:db8::/32\n")
+    assert result.returncode == 0, result.stderr
+    assert read_entry(str(tmp_path / "cache"), 64500, MAX).prefixes == (N("2001:db8::/32"),)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"2001:db8::/32\n2001:db8::1/32\n", "2: '2001:db8::1/32' is not a prefix: host bits are set"),
+        (b"2a0b:8000::%eth0/32\n", "is not a prefix: a zone id"),
+        (b"::ffff:192.0.2.0/120\n", "IPv4-mapped"),
+        (b"2001:db8::/32\n\xff\n", "not ASCII text"),
+    ],
+    ids=["host-bits", "zone-id", "v4-mapped", "not-ascii"],
+)
+def test_import_refuses_a_bad_list_and_leaves_the_cache_alone(tmp_path, content, message):
     listing = tmp_path / "bad.txt"
-    listing.write_text("2001:db8::/32\n2001:db8::1/32\n")
+    listing.write_bytes(content)
     result = run_import(tmp_path, "64500", str(listing))
     assert result.returncode == 2
-    assert f"netguard: import: {listing}:2: '2001:db8::1/32' is not a prefix" in result.stderr
+    assert message in result.stderr.decode()
+    assert len(result.stderr.splitlines()) == 1
     assert not (tmp_path / "cache" / "AS64500").exists()
+
+
+def test_import_of_an_endless_device_is_refused_at_once(tmp_path):
+    result = run_import(tmp_path, "64501", "/dev/zero")
+    assert result.returncode == 2
+    assert result.stderr.decode() == "netguard: import: /dev/zero is not a regular file; refused\n"
+
+
+def test_import_of_more_than_the_cap_is_refused(tmp_path):
+    listing = tmp_path / "many.txt"
+    listing.write_text("".join(f"2001:db8:{n:x}::/48\n" for n in range(1001)))
+    result = run_import(tmp_path, "64500", str(listing))
+    assert result.returncode == 2
+    assert b"1001 prefixes, more than Reject-Max-Routes 1000; nothing cached" in result.stderr

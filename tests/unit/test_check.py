@@ -59,9 +59,9 @@ def test_every_bad_case_is_named(tmp_path):
     assert result.stdout.splitlines() == [
         f"{path}:4: eth0: dad: error: bad value 'perhaps'; accepted: off, on, optimistic",
         f"{path}:6: eth0: wait-dad: error: given 2 times (first on line 5); give it once",
-        f"{path}:7: eth0: reject-asn: error: bad value 'AS-FOO'; accepted: AS numbers such as 174 or AS174",
+        f"{path}:7: eth0: reject-asn: error: bad value 'AS-FOO'; accepted: AS numbers such as 174 or AS174 (plain digits, no leading zero)",
         f"{path}:8: eth0: reject-asn: error: AS64501 has no cache entry; run `netguard refresh 64501` "
-        "or `netguard import`",
+        "(or `netguard import`)",
         f"{path}:8: eth0: reject-asn: warning: on several lines; ifupdown2 reads only the first: "
         "put all values on one line",
         f"{path}:12: eth0: wait-dad: error: acts on IPv6 addresses only; move it to the `iface eth0 inet6` stanza",
@@ -95,5 +95,5 @@ def test_source_directory_files_are_checked_with_their_own_names(tmp_path):
 def test_status_says_when_there_is_nothing_to_show():
     from netguard.commands.status import render
 
-    empty = {"interfaces": {}, "routes": {"inet": {"installed": 0, "extra": []}}, "cache": {}}
+    empty = {"interfaces": {}, "routes": {"inet": {"installed": 0, "extra": []}}, "cache": {}, "problems": []}
     assert render(empty) == "no interface uses a netguard option, and no netguard route is installed"

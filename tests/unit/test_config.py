@@ -22,22 +22,51 @@ def test_keys_comments_and_case(tmp_path):
     assert config.reject_allow_special is True
 
 
+BAD = [
+    ("Colour: blue\n", "1: unknown key 'Colour'"),
+    ("Wait-Dad-Timeout: forever\n", "1: Wait-Dad-Timeout: bad value 'forever'"),
+    ("Wait-Dad-Timeout: 0\n", "more than 0"),
+    ("Wait-Dad-Timeout: 1e-300\n", "plain digits"),
+    ("Wait-Dad-Timeout: \uff15\n", "values are ASCII"),
+    ("Reject-Allow-Special: perhaps\n", "accepted: yes, no"),
+    ("State-Dir: /a\n\nState-Dir: /b\n", "3: State-Dir given again (first on line 1)"),
+    ("# c\nState-Dir /a\n", "2: 'State-Dir /a' is not `Key: value`"),
+    ("State-Dir: /a\n Cache-Dir: /b\n", "2: an indented line"),
+    ("Irr-Port: 99999\n", "from 1 to 65535"),
+    ("Irr-Port: 0\n", "from 1 to 65535"),
+    ("Fetch-Max-Bytes: 0\n", "Fetch-Max-Bytes: bad value '0'"),
+    ("Reject-Min-Length-IPv6: 999\n", "from 0 to 128"),
+    ("Reject-Min-Length-IPv4: 33\n", "from 0 to 32"),
+    ("State-Dir: run/netguard\n", "an absolute path"),
+    ("Cache-Dir: /var/cache/net guard\n", "an absolute path"),
+    ("State-Dir: /run/../etc\n", "an absolute path"),
+    ("Ripestat-Url: not a url\n", "an https:// URL"),
+    ("Ripestat-Url: ftp://example.org/x\n", "an https:// URL"),
+    ("Refresh-Sources: ripestat ripestat\n", "each once"),
+    ("Refresh-Sources: carrier-pigeon\n", "one or more of ripestat, irr, mirror"),
+    ("Irr-Sources: RIPE;ARIN\n", "joined by commas"),
+    ("Cache-Max-Age-Days: -1\n", "from 1 to 3650"),
+    ("State-Dir: /" + "x" * 10000 + "\n", "characters)"),
+]
+
+
 @pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("Colour: blue\n", "unknown key 'Colour'"),
-        ("Wait-Dad-Timeout: forever\n", "Wait-Dad-Timeout: bad value 'forever'"),
-        ("Wait-Dad-Timeout: 0\n", "more than 0"),
-        ("Reject-Allow-Special: perhaps\n", "accepted: yes, no"),
-        ("State-Dir: /a\n\nState-Dir: /b\n", "exactly one"),
-    ],
-    ids=["unknown-key", "not-a-number", "zero-timeout", "not-a-boolean", "two-paragraphs"],
+    ("text", "message"), BAD, ids=[t.split(":")[0] + str(i) for i, (t, _) in enumerate(BAD)]
 )
-def test_bad_configuration_names_file_key_and_fix(text, message):
+def test_bad_configuration_names_file_line_key_and_fix(text, message):
     with pytest.raises(ConfigError) as caught:
         parse_config(text, "/etc/netguard/netguard.conf")
-    assert message in caught.value.line()
-    assert caught.value.line().startswith("netguard: /etc/netguard/netguard.conf: ")
+    line = caught.value.line()
+    assert message in line
+    assert line.startswith("netguard: /etc/netguard/netguard.conf:")
+    assert "\n" not in line and len(line) < 400
+
+
+def test_not_utf8_is_one_line(tmp_path):
+    path = tmp_path / "netguard.conf"
+    path.write_bytes(b"State-Dir: /a\xff\n")
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        load_config(str(path))
 
 
 def test_every_key_is_documented_in_the_shipped_file():

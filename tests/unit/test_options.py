@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from netguard.errors import OptionError
 from netguard.options import OPTIONS, OPTIONS_BY_NAME, WaitDad, any_option_set, parse_options
+from netguard.prefixes.prefix import parse
 
 IFACE = "eth0"
 
@@ -31,8 +30,11 @@ def test_dad_values(raw, expected):
         ("5", WaitDad(True, 5.0)),
         ("0.5", WaitDad(True, 0.5)),
         ("300", WaitDad(True, 300.0)),
+        ("1", WaitDad(True, 1.0)),
+        ("0", WaitDad(False)),
+        ("0.0", WaitDad(False)),
     ],
-    ids=["yes", "no", "int", "fraction", "max"],
+    ids=["yes", "no", "int", "fraction", "max", "one-second", "zero", "zero-fraction"],
 )
 def test_wait_dad_values(raw, expected):
     assert parse_options({"IF_WAIT_DAD": raw}, IFACE)["wait-dad"] == expected
@@ -43,15 +45,24 @@ def test_wait_dad_values(raw, expected):
     [
         ("IF_DAD", "maybe", "accepted: off, on, optimistic"),
         ("IF_WAIT_DAD", "soon", "accepted: yes, no"),
-        ("IF_WAIT_DAD", "0.0", "more than 0"),
         ("IF_WAIT_DAD", "301", "at most 300"),
-        ("IF_WAIT_DAD", "-1", "more than 0"),
+        ("IF_WAIT_DAD", "-1", "accepted: yes, no, or a timeout in seconds"),
+        ("IF_WAIT_DAD", "\uff15", "plain digits"),
+        ("IF_WAIT_DAD", "\u0663", "plain digits"),
+        ("IF_WAIT_DAD", "1_0", "plain digits"),
+        ("IF_WAIT_DAD", "1e-300", "plain digits"),
+        ("IF_WAIT_DAD", "inf", "plain digits"),
+        ("IF_WAIT_DAD", "5         # ifup returns", "no end-of-line comments"),
+        ("IF_REJECT_ASN", "\u0661\u0667\u0664", "plain digits"),
+        ("IF_REJECT_ASN", "0174", "no leading zero"),
         ("IF_WAIT_DAD_FAILURE", "ignore", "accepted: fail, warn"),
         ("IF_REJECT_ASN", "AS-COGENT", "AS numbers"),
-        ("IF_REJECT_ASN", "0", "reserved"),
+        ("IF_REJECT_ASN", "0", "AS numbers"),
         ("IF_REJECT_ASN", "23456", "reserved"),
         ("IF_REJECT_ASN", "4294967296", "reserved"),
-        ("IF_REJECT_ASN_EXCEPT", "2001:db8::1/32", "host bits zero"),
+        ("IF_REJECT_ASN_EXCEPT", "2001:db8::1/32", "host bits are set"),
+        ("IF_REJECT_ASN_EXCEPT", "2a0b:8000::%eth0/32", "zone id"),
+        ("IF_REJECT_ASN_EXCEPT", "::ffff:192.0.2.0/120", "IPv4-mapped"),
         ("IF_REJECT_ASN_EXCEPT", "example.com", "prefixes"),
     ],
     ids=lambda v: str(v),
@@ -61,7 +72,7 @@ def test_bad_values_name_iface_option_value_and_what_is_accepted(env_name, raw, 
         parse_options({env_name: raw}, IFACE)
     line = caught.value.line()
     option = next(o.name for o in OPTIONS if o.env_name == env_name)
-    assert line.startswith(f"netguard: {IFACE}: {option}: bad value {raw!r}")
+    assert line.startswith(f"netguard: {IFACE}: {option}: bad value {raw.strip()!r}")
     assert shown in line
     assert "\n" not in line
 
@@ -79,10 +90,7 @@ def test_repeated_list_option_arrives_newline_joined_and_adds_up():
 
 def test_prefix_list():
     parsed = parse_options({"IF_REJECT_ASN_EXCEPT": "2001:db8::/48, 192.0.2.0/24"}, IFACE)
-    assert parsed["reject-asn-except"] == (
-        ipaddress.ip_network("2001:db8::/48"),
-        ipaddress.ip_network("192.0.2.0/24"),
-    )
+    assert parsed["reject-asn-except"] == (parse("2001:db8::/48"), parse("192.0.2.0/24"))
 
 
 def test_repeated_scalar_option_is_an_error():
@@ -103,7 +111,6 @@ def test_any_option_set():
 def test_every_option_is_fully_declared():
     for option in OPTIONS:
         assert option.help and option.example.startswith(option.name + " ")
-        assert option.phases
         # The example parses: the docs never show a value the code refuses.
         value = option.example.split(" ", 1)[1]
         parse_options({option.env_name: value}, IFACE)
@@ -117,3 +124,10 @@ def test_any_value_parses_or_gives_one_line_naming_the_option(env):
         line = err.line()
         assert "\n" not in line and line.startswith(f"netguard: {IFACE}: ")
         assert err.option in OPTIONS_BY_NAME
+
+
+def test_a_long_bad_value_is_echoed_elided():
+    with pytest.raises(OptionError) as caught:
+        parse_options({"IF_WAIT_DAD": "x" * 10000}, IFACE)
+    line = caught.value.line()
+    assert len(line) < 250 and "(10000 characters)" in line

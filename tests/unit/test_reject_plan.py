@@ -1,15 +1,15 @@
-"""reject-asn planning: entries -> screened, collapsed, carved prefixes; union and difference."""
+"""reject-asn planning: entries -> screened, collapsed, carved prefixes; difference; summaries."""
 
 from __future__ import annotations
 
 import ipaddress
 
-from netguard import rtnl
 from netguard.features import reject
 from netguard.prefixes.cache import CacheEntry
+from netguard.prefixes.prefix import format_prefix, parse, parse_address
 from netguard.prefixes.safety import Limits, Protected
 
-N = ipaddress.ip_network
+N = parse
 LAB = Limits(allow_special=True)
 
 
@@ -26,13 +26,13 @@ def test_plan_collapses_across_asns_and_keeps_the_family():
     assert v4 == [N("192.0.2.0/24")]
 
 
-def test_plan_warns_per_refusal_and_bad_line_naming_the_asn():
-    protected = Protected(nameservers=frozenset({ipaddress.ip_address("2001:db8:53::1")}))
-    entries = [entry(64500, "::/0", "2001:db8:53::/48", "2001:db8:1::/48", bad=("2001:db8:zz::/48",))]
+def test_plan_warns_per_refusal_and_once_for_bad_lines_naming_the_asn():
+    protected = Protected(nameservers=frozenset({parse_address("2001:db8:53::1")}))
+    entries = [entry(64500, "::/0", "2001:db8:53::/48", "2001:db8:1::/48", bad=("'x' (bad)", "'y' (bad)"))]
     prefixes, warnings = reject.plan_prefixes(6, entries, (), protected, LAB)
     assert prefixes == [N("2001:db8:1::/48")]
     assert warnings == [
-        "AS64500: malformed cache line '2001:db8:zz::/48'; skipped",
+        "AS64500: malformed cache line 'x' (bad) and 1 more; skipped",
         "AS64500: not installing ::/0: a default route",
         "AS64500: not installing 2001:db8:53::/48: covers the nameserver 2001:db8:53::1",
     ]
@@ -45,22 +45,28 @@ def test_plan_carves_exceptions():
     assert prefixes == [N("2001:db8::/48"), N("2001:db8:2::/47")]
 
 
-def test_union_is_per_family_and_difference_touches_only_what_differs():
-    wants = {"eth0.inet6": ["2001:db8:1::/48"], "eth1.inet6": ["2001:db8:1::/48", "2001:db8:2::/48"]}
-    wants["eth0.inet"] = ["192.0.2.0/24"]
-    union = reject.union(wants, "inet6")
-    assert union == {rtnl.route_of(N("2001:db8:1::/48")), rtnl.route_of(N("2001:db8:2::/48"))}
-    installed = {rtnl.route_of(N("2001:db8:1::/48")), rtnl.route_of(N("2001:db8:9::/48"))}
-    delete, add = reject.difference(union, installed)
-    assert delete == [rtnl.route_of(N("2001:db8:9::/48"))]
-    assert add == [rtnl.route_of(N("2001:db8:2::/48"))]
+def test_difference_touches_only_what_differs():
+    want = {N("2001:db8:1::/48"), N("2001:db8:2::/48")}
+    installed = {N("2001:db8:1::/48"), N("2001:db8:9::/48")}
+    assert reject.difference(want, installed) == ([N("2001:db8:9::/48")], [N("2001:db8:2::/48")])
+
+
+def test_many_warnings_are_summarised():
+    lines = [f"w{n}" for n in range(10000)]
+    summary = reject.summarise(lines)
+    assert summary[:5] == lines[:5] and len(summary) == 6 and "9995 more" in summary[5]
+    assert reject.summarise(lines[:6]) == lines[:6]
+    assert reject.summarise_missing(list(range(1, 328))) == (
+        "327 ASNs have no cache entry: 1, 2, 3, 4, 5, ...; run `netguard refresh`"
+    )
 
 
 def test_status_cover_index_matches_subnet_of():
     from netguard.commands.status import CoverIndex
 
     routes = [N("2001:db8:100::/40"), N("2001:db8:200::/48"), N("192.0.2.0/24")]
-    index = CoverIndex(routes)
+    index = CoverIndex(set(routes))
+    networks = [ipaddress.ip_network(format_prefix(r)) for r in routes]
     for probe in [
         "2001:db8:1ff::/48",
         "2001:db8:100::/40",
@@ -69,6 +75,6 @@ def test_status_cover_index_matches_subnet_of():
         "192.0.2.128/25",
         "192.0.3.0/24",
     ]:
-        prefix = N(probe)
-        expected = any(prefix.version == r.version and prefix.subnet_of(r) for r in routes)
-        assert index.covers(prefix) == expected, probe
+        network = ipaddress.ip_network(probe)
+        expected = any(network.version == r.version and network.subnet_of(r) for r in networks)  # type: ignore[arg-type]
+        assert index.covers(N(probe)) == expected, probe

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 import pytest
 
+from netguard.prefixes.prefix import parse, parse_address
 from netguard.prefixes.safety import Limits, Protected, refusal, screen
 
-N = ipaddress.ip_network
-A = ipaddress.ip_address
+N = parse
+A = parse_address
 
 PROTECTED = Protected(
     own=frozenset({A("2a01:4f8::2"), A("203.0.113.7")}),

@@ -29,7 +29,7 @@ def test_no_option_exits_before_python():
 def test_each_option_starts_python(option):
     result = trace({**BASE, option.env_name: option.example.split(" ", 1)[1]})
     assert result.returncode == 0
-    assert "+ exec true -m netguard.hook" in result.stderr
+    assert "+ exec true -I -m netguard.hook" in result.stderr
 
 
 def test_ifup_all_pseudo_interface_exits_before_python():
@@ -46,3 +46,22 @@ def test_shim_names_exactly_the_declared_options():
 def test_shim_name_has_no_dot_and_is_executable():
     assert "." not in SHIM.name  # run-parts skips names with dots
     assert SHIM.stat().st_mode & 0o111
+
+
+def test_no_option_but_a_record_of_changes_starts_python(tmp_path):
+    """A stanza edited while up: ifdown must still run Python to undo what netguard did."""
+    state = tmp_path / "state"
+    (state / "applied").mkdir(parents=True)
+    config = tmp_path / "netguard.conf"
+    config.write_text(f"# comment\nstate-dir: {state}\nCache-Dir: /x\n")
+    script = SHIM.read_text().replace("/etc/netguard/netguard.conf", str(config))
+    script = script.replace("exec /usr/bin/python3", "exec true")
+
+    def shim(iface: str) -> subprocess.CompletedProcess:
+        env = {**BASE, "IFACE": iface, "PHASE": "pre-down"}
+        return subprocess.run(["sh", "-x", "-c", script, str(SHIM)], env=env, capture_output=True, text=True)
+
+    assert "exec" not in shim("eth0").stderr
+    (state / "applied" / "eth0").write_text("reject inet6\n")
+    assert "+ exec true -I -m netguard.hook" in shim("eth0").stderr
+    assert "exec" not in shim("eth1").stderr

@@ -1,0 +1,71 @@
+"""What netguard changed for an interface, so that ifdown undoes exactly that.
+
+`State-Dir/applied/IFACE`: one line per change, written before the change
+is made: `sysctl PATH VALUE` (the value before netguard first wrote it) and
+`reject FAMILY`. ifdown undoes what the record says, whatever the stanza
+says by then (an option removed or mistyped while the interface was up must
+not leave routes or sysctls behind), then removes the record. The /bin/sh
+shim tests for this file: an interface netguard never touched costs no Python.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+
+from netguard.safefile import UnsafeFile, check_directory, read_bounded
+
+LIMIT = 64 * 1024
+
+
+@dataclass
+class Applied:
+    sysctls: dict[str, int] = field(default_factory=dict)  # path -> value before netguard
+    reject: set[str] = field(default_factory=set)  # families with reject routes
+
+    @property
+    def empty(self) -> bool:
+        return not self.sysctls and not self.reject
+
+
+def path(state_dir: str, iface: str) -> str:
+    return os.path.join(state_dir, "applied", iface)
+
+
+def load(state_dir: str, iface: str) -> Applied:
+    """The record, or an empty one; a corrupt record yields what of it parses (lines are independent)."""
+    applied = Applied()
+    try:
+        text = read_bounded(path(state_dir, iface), LIMIT).decode("ascii", "replace")
+    except (FileNotFoundError, UnsafeFile):
+        return applied
+    for line in text.split("\n"):
+        words = line.split(" ")
+        if len(words) == 3 and words[0] == "sysctl" and words[1].startswith("/proc/sys/net/ipv6/conf/"):
+            if words[2].isascii() and words[2].isdigit():
+                applied.sysctls.setdefault(words[1], int(words[2]))
+        elif len(words) == 2 and words[0] == "reject" and words[1] in ("inet", "inet6"):
+            applied.reject.add(words[1])
+    return applied
+
+
+def save(state_dir: str, iface: str, applied: Applied) -> None:
+    where = os.path.dirname(path(state_dir, iface))
+    check_directory(state_dir)
+    os.makedirs(where, mode=0o755, exist_ok=True)
+    if applied.empty:
+        clear(state_dir, iface)
+        return
+    lines = [f"sysctl {p} {v}" for p, v in sorted(applied.sysctls.items())]
+    lines += [f"reject {family}" for family in sorted(applied.reject)]
+    descriptor, temp = tempfile.mkstemp(prefix=".tmp.", dir=where)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write("\n".join(lines) + "\n")
+    os.rename(temp, path(state_dir, iface))
+
+
+def clear(state_dir: str, iface: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path(state_dir, iface))

@@ -1,0 +1,109 @@
+"""Files root may trust: the checks before netguard reads cache or state as root.
+
+Whoever can write the cache or State-Dir decides which networks this host
+cannot reach, so a file is read only if it and every directory above it
+belong to root (or to the user running netguard) and nobody else can write
+them, except through a sticky directory such as /tmp: the rule OpenSSH's
+StrictModes applies. Files are opened without following symlinks and
+without blocking (a FIFO planted as a cache entry must not hang ifup), and
+read only up to a limit fixed before the first byte.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+from netguard.errors import NetguardError
+
+
+class UnsafeFile(NetguardError):
+    """A file or directory netguard refuses to read, or cannot read; the message names it."""
+
+
+def _trusted_owner(uid: int) -> bool:
+    return uid in (0, os.geteuid())
+
+
+def check_directory(path: str) -> None:
+    """path and each directory above it: a trusted owner, not writable by others unless sticky."""
+    current = os.path.realpath(path)
+    while True:
+        try:
+            info = os.stat(current)
+        except FileNotFoundError:
+            pass  # not made yet: whoever makes it below a checked parent is us
+        except OSError as err:
+            raise UnsafeFile(f"cannot check {current}: {err.strerror}") from None
+        else:
+            writable_by_others = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+            if not _trusted_owner(info.st_uid) or (writable_by_others and not info.st_mode & stat.S_ISVTX):
+                raise UnsafeFile(
+                    f"{current} is not root's or others can write it, so its files could be replaced; "
+                    f"refused; fix with: chown root:root {current} && chmod go-w {current}"
+                )
+        parent = os.path.dirname(current)
+        if parent == current:
+            return
+        current = parent
+
+
+def read_bounded(
+    path: str, limit: int, allow_pipe: bool = False, follow: bool = False, check_owner: bool = True
+) -> bytes:
+    """The file's bytes, if it is a regular file we trust (or a pipe, when allowed) of at most limit bytes.
+
+    follow: a symlink is followed (the configuration may be managed as one);
+    the file it names is checked all the same. check_owner=False: a file the
+    admin named on the command line (`netguard import`), whoever owns it.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    try:
+        descriptor = os.open(path, flags)
+    except (FileNotFoundError, PermissionError):
+        raise  # absent: the caller knows what that means; EACCES: "run as root", not "corrupt"
+    except OSError as err:
+        if err.errno == errno.ELOOP:  # the last component is a symlink
+            raise UnsafeFile(f"{path} is a symlink; refused (netguard does not follow links here)") from None
+        raise UnsafeFile(f"cannot read {path}: {err.strerror}") from None
+    try:
+        info = os.fstat(descriptor)
+        if stat.S_ISFIFO(info.st_mode) and allow_pipe:
+            os.set_blocking(descriptor, True)
+        elif not stat.S_ISREG(info.st_mode):
+            raise UnsafeFile(f"{path} is not a regular file; refused")
+        elif check_owner and (
+            not _trusted_owner(info.st_uid) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        ):
+            raise UnsafeFile(
+                f"{path} is not root's or is group/world-writable; refused; "
+                f"fix with: chown root:root {path} && chmod 644 {path}"
+            )
+        elif info.st_size > limit:
+            raise UnsafeFile(f"{path} is {info.st_size} bytes, more than the limit of {limit}; refused")
+        chunks = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(descriptor, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise UnsafeFile(f"{path} holds more than the limit of {limit} bytes; refused")
+        return b"".join(chunks)
+    except OSError as err:
+        raise UnsafeFile(f"cannot read {path}: {err.strerror}") from None
+    finally:
+        os.close(descriptor)
+
+
+def open_lock(path: str) -> int:
+    """The lock file's descriptor; a symlink planted in its place is refused, never followed."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise UnsafeFile(f"{path} is a symlink; refused; remove it") from None
+        raise UnsafeFile(f"cannot open {path}: {err.strerror}") from None
