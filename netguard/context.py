@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from netguard.errors import NetguardError
+from netguard.errors import NetguardError, OptionError
 from netguard.options import POST_DOWN, POST_UP, PRE_DOWN, PRE_UP, parse_options
 
 # PHASE as exported by each implementation -> netguard's phase.
@@ -46,6 +46,7 @@ class HookContext:
     verbose: bool
     options: Mapping[str, Any] = field(default_factory=dict)
     gateway: str = ""  # IF_GATEWAY: reject-asn must never cover it
+    ignored: str = ""  # going down: an option error, reported, that must not stop the undo
 
     @property
     def is_meta(self) -> bool:
@@ -89,13 +90,24 @@ def context_from_env(env: Mapping[str, str], script_path: str = "") -> HookConte
     iface = env.get("IFACE", "")
     families = families_from(env)
     meta = iface == "--all" or "meta" in families or not iface
+    phase = phase_from(env, script_path)
+    ignored = ""
+    try:
+        options = {} if meta else parse_options(env, iface)
+    except OptionError as err:
+        if phase in (PRE_UP, POST_UP):
+            raise
+        # A stanza edited (and mistyped) while the interface was up: ifdown must
+        # still undo what netguard recorded, so the error is a warning here.
+        options, ignored = parse_options({}, iface), err.message
     return HookContext(
         iface=iface,
         logical=env.get("LOGICAL", iface),
         families=families,
         method=env.get("METHOD", ""),
-        phase=phase_from(env, script_path),
+        phase=phase,
         verbose=env.get("VERBOSITY", "0") not in ("", "0"),
-        options={} if meta else parse_options(env, iface),
+        options=options,
         gateway=env.get("IF_GATEWAY", ""),
+        ignored=ignored,
     )

@@ -178,6 +178,12 @@ def main(argv: list[str]) -> int:
         if ctx.is_meta:
             return EXIT_OK
         log.set_verbose(ctx.verbose)
+        if ctx.ignored:
+            log.warn(
+                ctx.iface,
+                "",
+                f"{ctx.ignored}; options ignored while going down, undoing what netguard recorded",
+            )
         Run(ctx, load_config()).run_phase()
     except NetguardError as err:
         log.error(err.line())

@@ -9,8 +9,8 @@ data.prefixes.v4/v6.originating/transiting are lists of prefix *strings*;
 (`fault`), including dripping a byte every 0.5 s. IrrServer speaks IRRd 4's
 whois protocol byte for byte as measured against IRRd 4.5.4 (PLATFORM.md):
 `!!` nothing, `!sSRC` C or F, `!gASn`/`!6ASn` A<len>/data/C or D, `!q`.
-Both listen on loopback and run in a thread; `python3 tests/fakes.py DIR PORT`
-serves DIR/AS<n>.json over HTTP in the foreground (inside a namespace).
+Both listen on loopback and run in a thread; `python3 tests/fakes.py DIR PORT
+[DELAY]` serves DIR/AS<n>.json over HTTP in the foreground (inside a namespace).
 """
 
 from __future__ import annotations
@@ -133,6 +133,8 @@ class RipestatServer:
         body = self.body_for(query)
         resource = query.get("resource", [""])[0]
         fault = self.fault
+        if fault.startswith("delay:"):  # a slow server: the answer comes after N seconds
+            time.sleep(float(fault.split(":", 1)[1]))
         if fault == "500":
             handler.send_error(500, "Internal Server Error")
             return
@@ -244,5 +246,7 @@ class IrrServer:
 
 if __name__ == "__main__":
     foreground = RipestatServer(directory=Path(sys.argv[1]), port=int(sys.argv[2]), background=False)
+    if len(sys.argv) > 3:
+        foreground.fault = f"delay:{sys.argv[3]}"
     print(f"serving {sys.argv[1]} at {foreground.url}", flush=True)
     foreground.server.serve_forever()
