@@ -29,29 +29,34 @@ def write_sysctl(action: WriteSysctl, iface: str) -> None:
 
 
 def mark_optimistic(action: MarkOptimistic, iface: str) -> None:
-    """RTM_NEWADDR with NLM_F_REPLACE on the existing address: DAD goes on, bind() works now."""
-    from pyroute2 import IPRoute
-    from pyroute2.netlink.exceptions import NetlinkError
+    """Replace the address with IFA_F_OPTIMISTIC added: DAD goes on, bind() works now.
 
-    try:
-        with IPRoute() as ipr:
-            indexes = ipr.link_lookup(ifname=iface)
-            if not indexes:
-                raise NetguardError(f"{iface} disappeared", iface, action.option)
-            ipr.addr(
-                "replace",
-                index=indexes[0],
-                address=action.address,
-                prefixlen=action.prefixlen,
-                flags=IFA_F_OPTIMISTIC,
-            )
-    except NetlinkError as err:
-        raise NetguardError(
-            f"cannot mark {action.address} optimistic: {os.strerror(err.code)}; "
-            "check optimistic_dad support (CONFIG_IPV6_OPTIMISTIC_DAD)",
-            iface,
-            action.option,
-        ) from None
+    Its other flags (noprefixroute, mngtmpaddr, ...) and remaining lifetimes
+    are sent back as they are, so the address keeps its meaning.
+    """
+    from netguard.state import ipv6_address_details, read_sysctl
+
+    index = read_sysctl(f"/sys/class/net/{iface}/ifindex")
+    copies = [d for d in ipv6_address_details(action.address) if d[0] == index and d[2] == action.prefixlen]
+    if index is None or not copies:
+        raise NetguardError(f"{action.address} disappeared from {iface}", iface, action.option)
+    _index, packed, prefixlen, flags, preferred, valid = copies[0]
+    message = rtnl.replace_address(index, packed, prefixlen, flags | IFA_F_OPTIMISTIC, preferred, valid)
+    with socket.socket(
+        socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, socket.NETLINK_ROUTE
+    ) as sock:
+        sock.bind((0, 0))
+        sock.settimeout(10)
+        sock.send(message)
+        for kind, _flags, _seq, payload in rtnl.messages(sock.recv(65536)):
+            code = rtnl.error_code(payload) if kind == rtnl.NLMSG_ERROR else 0
+            if code:
+                raise NetguardError(
+                    f"cannot mark {action.address} optimistic: {os.strerror(code)}; "
+                    "check optimistic_dad support (CONFIG_IPV6_OPTIMISTIC_DAD)",
+                    iface,
+                    action.option,
+                )
 
 
 _CHUNK = 64 * 1024  # bytes of messages per send(); the kernel handles each send synchronously

@@ -97,7 +97,16 @@ class Run:
         self.record.sysctls.clear()
         self.save()
 
+    def wait_dad_pre_up(self) -> None:
+        from netguard import sentinel
+
+        # The watcher's own bound: ifupdown's wait (6 s) plus ours, at most.
+        sentinel.start(self.ctx.iface, waitdad.timeout_of(self.ctx, self.config) + 10, self.config.state_dir)
+
     def wait_dad_post_up(self) -> None:
+        from netguard import sentinel
+
+        sentinel.stop(self.config.state_dir, self.ctx.iface)
         self.run_actions(waitdad.plan(self.ctx, self.config))
 
     def reject_post_up(self) -> None:
@@ -132,8 +141,10 @@ class Run:
                 return self.dad_post_up
             if step.phase == POST_DOWN and self.record.sysctls:
                 return self.dad_post_down
-        elif step.option == waitdad.OPTION:
-            if setting is not None and setting.enabled:
+        elif step.option == waitdad.OPTION and setting is not None and setting.enabled:
+            if step.phase == PRE_UP and waitdad.needs_watcher(self.ctx):
+                return self.wait_dad_pre_up
+            if step.phase == POST_UP:
                 return self.wait_dad_post_up
         elif step.option == reject.OPTION:
             if step.phase == POST_UP and setting:
@@ -170,6 +181,23 @@ class Run:
             applied.clear(self.config.state_dir, self.ctx.iface)
 
 
+def _record(config: Config, ctx: HookContext, code: int) -> None:
+    """The phase's outcome for `netguard status`: failed (the line), warning (the last), or ok."""
+    from netguard import outcome
+
+    failed = [text for severity, text in log.said if severity == "failed"]
+    warnings = [text for severity, text in log.said if severity == "warning"]
+    if code != EXIT_OK:
+        outcome.record(
+            config.state_dir, ctx.iface, ctx.phase, "failed", failed[-1] if failed else f"exit {code}"
+        )
+    elif warnings:
+        more = f" (+{len(warnings) - 1} more warnings)" if len(warnings) > 1 else ""
+        outcome.record(config.state_dir, ctx.iface, ctx.phase, "warning", warnings[-1] + more)
+    else:
+        outcome.record(config.state_dir, ctx.iface, ctx.phase, "ok", "")
+
+
 def main(argv: list[str]) -> int:
     log.to_journal()
     iface, phase = os.environ.get("IFACE", "?"), os.environ.get("PHASE", "hook")
@@ -184,7 +212,15 @@ def main(argv: list[str]) -> int:
                 "",
                 f"{ctx.ignored}; options ignored while going down, undoing what netguard recorded",
             )
-        Run(ctx, load_config()).run_phase()
+        config = load_config()
+        run = Run(ctx, config)
+        try:
+            run.run_phase()
+        except NetguardError as err:
+            log.error(err.line())
+            _record(config, ctx, err.exit_code)
+            return err.exit_code
+        _record(config, ctx, EXIT_OK)
     except NetguardError as err:
         log.error(err.line())
         return err.exit_code

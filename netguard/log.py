@@ -14,6 +14,7 @@ import sys
 
 _verbose = False
 _journal = False
+said: list[tuple[str, str]] = []  # (severity, line) of every warning and error, for the outcome record
 
 
 def set_verbose(verbose: bool) -> None:
@@ -43,6 +44,7 @@ def line(iface: str, option: str, text: str) -> str:
 
 def warn(iface: str, option: str, text: str) -> None:
     message = line(iface, option, "warning: " + text)
+    said.append(("warning", message))
     print(message, file=sys.stderr, flush=True)
     _send("LOG_WARNING", message)
 
@@ -55,6 +57,7 @@ def info(iface: str, option: str, text: str) -> None:
 
 
 def error(message: str) -> None:
+    said.append(("failed", message))
     print(message, file=sys.stderr, flush=True)
     _send("LOG_ERR", message)
 

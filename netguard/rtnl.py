@@ -18,6 +18,7 @@ NLMSG_DONE = 3
 RTM_NEWROUTE = 24
 RTM_DELROUTE = 25
 RTM_GETROUTE = 26
+RTM_NEWADDR = 20
 RTM_GETADDR = 22
 
 NLM_F_REQUEST = 0x1
@@ -36,6 +37,9 @@ RTA_GATEWAY = 5
 RTA_TABLE = 15
 IFA_ADDRESS = 1
 IFA_LOCAL = 2
+IFA_CACHEINFO = 6
+IFA_FLAGS = 8
+NLM_F_REPLACE = 0x100
 
 SOL_NETLINK = 270
 NETLINK_EXT_ACK = 11
@@ -44,6 +48,7 @@ NETLINK_GET_STRICT_CHK = 12
 _NLMSGHDR = struct.Struct("=IHHII")  # len, type, flags, seq, pid
 _RTMSG = struct.Struct("=BBBBBBBBI")  # family, dst_len, src_len, tos, table, protocol, scope, type, flags
 _IFADDRMSG = struct.Struct("=BBBBI")  # family, prefixlen, flags, scope, index
+_CACHEINFO = struct.Struct("=IIII")  # preferred, valid (seconds left), created, updated
 _RTATTR = struct.Struct("=HH")
 _ERRNO = struct.Struct("=i")
 
@@ -105,6 +110,46 @@ def parse_address(payload: memoryview) -> Prefix | None:
     if address is None:
         return None
     return from_packed(family, address, prefixlen)
+
+
+def parse_address_details(payload: memoryview) -> tuple[int, bytes, int, int, int, int] | None:
+    """(index, address, prefixlen, 32-bit flags, preferred, valid) of an IPv6 address, else None."""
+    family, prefixlen, flags, _scope, index = _IFADDRMSG.unpack_from(payload, 0)
+    if family != FAMILY[6]:
+        return None
+    found = {kind: bytes(value) for kind, value in _attributes(payload, _IFADDRMSG.size)}
+    address = found.get(IFA_ADDRESS) or found.get(IFA_LOCAL)
+    if address is None:
+        return None
+    if IFA_FLAGS in found:
+        flags = struct.unpack("=I", found[IFA_FLAGS])[0]
+    preferred, valid = (
+        _CACHEINFO.unpack(found[IFA_CACHEINFO])[:2] if IFA_CACHEINFO in found else (0xFFFFFFFF,) * 2
+    )
+    return index, address, prefixlen, flags, preferred, valid
+
+
+def replace_address(
+    index: int, address: bytes, prefixlen: int, flags: int, preferred: int, valid: int
+) -> bytes:
+    """RTM_NEWADDR replacing an IPv6 address with these flags and lifetimes (ACK requested).
+
+    The kernel (inet6_addr_modify) takes flags and lifetimes from the request
+    as they are: a replace that left them out would drop noprefixroute or
+    mngtmpaddr and make the lifetimes infinite.
+    """
+    attrs = (
+        _RTATTR.pack(_RTATTR.size + len(address), IFA_ADDRESS) + address
+        + _RTATTR.pack(_RTATTR.size + 4, IFA_FLAGS) + struct.pack("=I", flags)
+        + _RTATTR.pack(_RTATTR.size + _CACHEINFO.size, IFA_CACHEINFO) + _CACHEINFO.pack(preferred, valid, 0, 0)
+    )  # fmt: skip
+    total = _NLMSGHDR.size + _IFADDRMSG.size + len(attrs)
+    flags_nl = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE
+    return (
+        _NLMSGHDR.pack(total, RTM_NEWADDR, flags_nl, 1, 0)
+        + _IFADDRMSG.pack(FAMILY[6], prefixlen, flags & 0xFF, 0, index)
+        + attrs
+    )
 
 
 def messages(buffer: bytes) -> Iterator[tuple[int, int, int, memoryview]]:

@@ -213,6 +213,12 @@ def netguard_routes(family: int, protocol: int) -> set[Prefix]:
     return _dump(rtnl.dump_request(family, protocol, 1), lambda payload: rtnl.parse_route(payload, protocol))
 
 
+def ipv6_address_details(address: str) -> list[tuple[int, bytes, int, int, int, int]]:
+    """Every copy of one IPv6 address: (index, packed, prefixlen, flags, preferred, valid)."""
+    packed = socket.inet_pton(socket.AF_INET6, address)
+    return [d for d in _dump(rtnl.addr_dump_request(1), rtnl.parse_address_details) if d[1] == packed]
+
+
 def protected_things(gateways: list[str]) -> Protected:
     """Own addresses and on-link prefixes (every interface), default gateways, nameservers."""
     own: set[tuple[int, int]] = set()

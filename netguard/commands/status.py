@@ -11,7 +11,7 @@ import argparse
 import datetime
 import json
 
-from netguard import state, wants
+from netguard import outcome, state, wants
 from netguard.config import Config, load_config
 from netguard.errors import EXIT_OK
 from netguard.features import reject
@@ -111,6 +111,7 @@ def build(config: Config, interfaces_path: str, only: list[str]) -> dict:
                 if a.ifname == name
             ],
             "reject": {},
+            "outcomes": outcome.read(config.state_dir, name),
         }
         for family, version in reject.FAMILIES.items():
             key = (name, family)
@@ -153,6 +154,9 @@ def render(report: dict) -> str:
         shown = "absent" if not entry["exists"] else ("up" if entry["carrier"] else "no carrier")
         options = ", ".join(f"{k} {v}" for k, v in entry["options"].items()) or "no netguard options"
         lines.append(f"{name} ({shown}): {options}")
+        for phase, last in entry["outcomes"].items():
+            said = f": {last['message']}" if last["message"] else ""
+            lines.append(f"  {phase} {last['time']} {last['status']}{said}")
         for address in entry["addresses"]:
             lines.append(f"  {address['address']}/{address['prefixlen']:<4} {address['dad']}")
         for family, routes in entry["reject"].items():

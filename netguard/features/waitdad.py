@@ -12,13 +12,17 @@ from dataclasses import dataclass
 from netguard.actions import Action, WaitForDad
 from netguard.config import Config
 from netguard.context import HookContext
-from netguard.errors import AS_CONFIGURED, DadFailed, NetguardError, WaitTimeout
+from netguard.errors import AS_CONFIGURED, WARN, DadFailed, NetguardError, WaitTimeout
 from netguard.features import Step
-from netguard.options import POST_UP
+from netguard.options import POST_UP, PRE_UP
 from netguard.state import RT_SCOPE_UNIVERSE, Address
 
 OPTION = "wait-dad"
 STEPS = (
+    # pre-up, after dad's sysctls: ifupdown 0.8's own wait for an inet6 static
+    # primary address runs before any post-up hook, so a watcher started now
+    # is the only way to name a duplicate or a missing carrier there at once.
+    Step(OPTION, PRE_UP, 20, WARN, "inet6 static: watches the primary address during ifupdown's own wait"),
     # After dad (its marking is instant), before reject-asn: a failed wait fails
     # ifup and leaves the interface unrecorded, so nothing may be left to undo.
     Step(OPTION, POST_UP, 20, AS_CONFIGURED, "waits until no IPv6 address is tentative (bounded)"),
@@ -90,9 +94,18 @@ def assess_wanted(addresses: list[Address], wanted: list[ipaddress.IPv6Address])
     return Verdict(tuple(failed), tuple(pending), tuple(missing))
 
 
-def plan(ctx: HookContext, config: Config) -> list[Action]:
+def timeout_of(ctx: HookContext, config: Config) -> float:
     setting = ctx.options[OPTION]
-    timeout = setting.seconds if setting.seconds is not None else config.wait_dad_timeout
+    return setting.seconds if setting.seconds is not None else config.wait_dad_timeout
+
+
+def needs_watcher(ctx: HookContext) -> bool:
+    """ifupdown waits for the primary address of inet6 static itself, before post-up."""
+    return ctx.ipv6 and ctx.method == "static"
+
+
+def plan(ctx: HookContext, config: Config) -> list[Action]:
+    timeout = timeout_of(ctx, config)
     return [WaitForDad(timeout, ctx.method in SLAAC_METHODS, ctx.options["wait-dad-failure"])]
 
 

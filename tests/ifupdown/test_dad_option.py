@@ -128,6 +128,21 @@ def test_dad_optimistic_makes_addresses_usable_and_still_detects_duplicates(make
     assert waiter.returncode == 0, waiter.stderr
 
 
+def test_dad_optimistic_keeps_each_addresss_flags_and_lifetimes(make_host, make_namespace):
+    host, _ = linked_pair(make_host, make_namespace)
+    line = "up ip -6 addr add 2001:db8::3/64 dev eth0 preferred_lft 0 valid_lft 3600 noprefixroute"
+    host.write_interfaces(STANZA + f"    dad optimistic\n    {line}\n")
+    host.ifup("eth0")
+    shown = json.loads(host.exec("ip", "-j", "-6", "addr", "show", "dev", "eth0").stdout)[0]["addr_info"]
+    (address,) = [a for a in shown if a["local"] == "2001:db8::3"]
+    assert address.get("noprefixroute") is True  # kept, not dropped by the replace
+    assert address["preferred_life_time"] == 0  # still deprecated, not made infinite
+    assert 3500 < address["valid_life_time"] <= 3600
+    routes = host.exec("ip", "-6", "route", "show", "dev", "eth0").stdout
+    assert "2001:db8::/64" in routes  # from the primary address; noprefixroute added none of its own
+    host.ifdown("eth0")
+
+
 # Watches with plain ip(8) so this test does not depend on netguard's own waiter.
 WAIT_FOR_DADFAILED = """
 import subprocess, sys, time

@@ -7,6 +7,7 @@ not against netguard's own view.
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import subprocess
 import time
@@ -50,7 +51,7 @@ def wants_files(host) -> list[str]:
 
 def blocks(first: int, n: int) -> list[str]:
     """n /48s that never collapse (every other one)."""
-    return [f"2001:db8:{2 * k:x}::/48" for k in range(first, first + n)]
+    return [str(ipaddress.ip_network(f"2001:db8:{2 * k:x}::/48")) for k in range(first, first + n)]
 
 
 @pytest.fixture

@@ -104,3 +104,64 @@ def test_inet6_auto_waits_for_the_router_advertised_address(make_host, make_name
     finally:
         radvd.terminate()
         radvd.wait(timeout=10)
+
+
+PRIMARY_ONLY = """\
+iface eth0 inet6 static
+    address 2001:db8::1/64
+    wait-dad 8
+"""
+
+
+def read_lines_with_times(process: subprocess.Popen) -> list[tuple[float, str]]:
+    """Each line of the process's stderr with the wall-clock time it arrived."""
+    assert process.stderr is not None
+    lines = []
+    for line in process.stderr:
+        lines.append((time.time(), line.rstrip("\n")))
+    process.wait(timeout=60)
+    return lines
+
+
+def test_a_duplicate_primary_address_is_named_within_half_a_second_and_ifup_fails(make_host, make_namespace):
+    """ifupdown's settle-dad waits for inet6 static's address before post-up: pre-up's watcher names it."""
+    host, peer = linked_pair(make_host, make_namespace)
+    peer.exec("ip", "-6", "addr", "add", "2001:db8::1/64", "dev", "eth0", "nodad")
+    host.write_interfaces(PRIMARY_ONLY)
+    monitor = AddressMonitor(host)
+    process = subprocess.Popen(
+        ["ip", "netns", "exec", host.name, "ifup", "--state-dir", host.state_dir, "eth0"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines = read_lines_with_times(process)
+    events = monitor.stop()
+    assert process.returncode != 0
+    named = [(when, line) for when, line in lines if "duplicate address 2001:db8::1" in line]
+    assert named, lines
+    assert named[0][1].startswith("netguard: eth0: wait-dad: duplicate address 2001:db8::1: another host")
+    failed_at = first_event(events, "2001:db8::1", has="dadfailed")
+    assert named[0][0] - failed_at < 0.5, f"named {named[0][0] - failed_at:.3f} s after dadfailed"
+    status = host.netguard("status", "--json", "eth0")
+    assert '"status": "failed"' in status.stdout and "duplicate address 2001:db8::1" in status.stdout
+    host.exec("ifdown", "--force", "--state-dir", host.state_dir, "eth0", check=False)
+    assert not host.exec("pgrep", "-f", "netguard.sentinel", check=False).stdout.strip()
+
+
+def test_a_primary_address_without_carrier_is_named(make_host, make_namespace):
+    host, peer = linked_pair(make_host, make_namespace)
+    peer.exec("ip", "link", "set", "eth0", "down")
+    host.write_interfaces(PRIMARY_ONLY)
+    result = host.ifup("eth0", check=False)
+    assert result.returncode != 0
+    assert "netguard: eth0: wait-dad: still waiting after" in result.stderr
+    assert "no carrier on eth0: DAD cannot complete without a link" in result.stderr
+    host.exec("ifdown", "--force", "--state-dir", host.state_dir, "eth0", check=False)
+
+
+def test_the_watcher_ends_with_ifup_when_all_is_well(make_host, make_namespace):
+    host, _ = linked_pair(make_host, make_namespace)
+    host.write_interfaces(PRIMARY_ONLY)
+    host.ifup("eth0")
+    time.sleep(0.3)
+    assert not host.exec("pgrep", "-f", "netguard.sentinel", check=False).stdout.strip()
+    host.ifdown("eth0")

@@ -1,0 +1,142 @@
+"""A bounded watcher, started in pre-up, that names a duplicate or carrier-less address at once.
+
+ifupdown 0.8 waits for an `inet6 static` primary address itself (settle-dad)
+before any post-up hook runs: a duplicate there ends in `Waiting for DAD...
+Timed out` after 6 s and netguard's wait-dad never speaks. So when wait-dad
+is set, pre-up starts this watcher: it sleeps on the kernel's address and
+link notifications and, the moment an address of the interface is
+`dadfailed` (or it has waited a while without carrier), says so in the one
+line wait-dad would have said, to ifup's stderr and the journal, and records
+it. It never outlives ifup: it ends when post-up stops it, when ifup is
+gone, or at its deadline, whichever comes first.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from netguard import log, outcome, state
+from netguard.features import waitdad
+
+RTMGRP_LINK = 0x1
+RTMGRP_IPV6_IFADDR = 0x100
+POLL = 0.2  # seconds between checks that ifup is still there
+NO_CARRIER_AFTER = 2.0  # a tentative address without carrier this long: say so (settle-dad gives up at 6 s)
+
+
+def pid_path(state_dir: str, iface: str) -> str:
+    return os.path.join(state_dir, "watch", iface)
+
+
+def _ifup_pid() -> int:
+    """The ifup (or ifdown, ifquery) this hook runs under: up the parent chain; else our grandparent."""
+    pid = os.getppid()
+    chain = []
+    while pid > 1 and len(chain) < 8:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+                fields = handle.read().rsplit(")", 1)
+            comm = fields[0].split("(", 1)[1]
+            parent = int(fields[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            break
+        chain.append(pid)
+        if comm.startswith(("ifup", "ifdown")):
+            return pid
+        pid = parent
+    return chain[1] if len(chain) > 1 else os.getppid()
+
+
+def start(iface: str, timeout: float, state_dir: str) -> None:
+    """Spawn the watcher, detached, with our stderr; post-up stops it (see stop())."""
+    stop(state_dir, iface)
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    code = f"import sys; sys.path.insert(0, {package_root!r}); from netguard.sentinel import main; main()"
+    process = subprocess.Popen(
+        [sys.executable, "-I", "-c", code, iface, f"{timeout:g}", str(_ifup_pid()), state_dir],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,  # a SIGINT to ifup's group is ifup's; our deadline bounds us anyway
+        close_fds=True,
+    )
+    os.makedirs(os.path.dirname(pid_path(state_dir, iface)), mode=0o755, exist_ok=True)
+    with open(pid_path(state_dir, iface), "w", encoding="ascii") as handle:
+        handle.write(f"{process.pid}\n")
+
+
+def stop(state_dir: str, iface: str) -> None:
+    """End the interface's watcher, if one runs (post-up: ifupdown's own wait is over)."""
+    path = pid_path(state_dir, iface)
+    try:
+        with open(path, encoding="ascii") as handle:
+            pid = int(handle.read().strip())
+        os.unlink(path)
+    except (OSError, ValueError):
+        return
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            if b"netguard.sentinel" not in handle.read():
+                return  # the pid was reused: not ours to signal
+        os.kill(pid, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def watch(iface: str, timeout: float, ifup: int) -> str | None:
+    """The line to say (a duplicate, or no carrier), or None when nothing went wrong in time."""
+    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    with socket.socket(
+        socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_NONBLOCK, socket.NETLINK_ROUTE
+    ) as sock:
+        sock.bind((0, RTMGRP_LINK | RTMGRP_IPV6_IFADDR))
+        while time.monotonic() < deadline and _alive(ifup):
+            addresses = state.proc_ipv6_addresses(iface)
+            failed = [a for a in addresses if a.dadfailed]
+            if failed:
+                problem = waitdad.failure(waitdad.Verdict(tuple(failed), (), ()), iface, timeout, set())
+                return problem.line() if problem else None
+            tentative = [a for a in addresses if a.tentative]
+            if tentative and not state.has_carrier(iface) and time.monotonic() - started > NO_CARRIER_AFTER:
+                verdict = waitdad.Verdict((), tuple(tentative), ())
+                problem = waitdad.failure(verdict, iface, time.monotonic() - started, {iface})
+                return problem.line().replace("timed out", "still waiting") if problem else None
+            ready, _, _ = select.select([sock], [], [], POLL)
+            if ready:
+                try:
+                    while sock.recv(65536):
+                        pass
+                except OSError:  # drained (EAGAIN), or ENOBUFS: the re-read covers it
+                    pass
+    return None
+
+
+def main() -> None:
+    iface, timeout, ifup, state_dir = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    log.to_journal()
+    try:
+        line = watch(iface, timeout, ifup)
+    except Exception:  # the watcher only ever adds a message: it must never print a traceback
+        log.traceback_to_journal(log.line(iface, waitdad.OPTION, "watcher traceback"))
+        line = None
+    if line is not None:
+        log.error(line)
+        outcome.record(state_dir, iface, "pre-up", "failed", line)
+    os._exit(0)
