@@ -37,7 +37,7 @@ def pid_path(state_dir: str, iface: str) -> str:
 def _ifup_pid() -> int:
     """The ifup (or ifdown, ifquery) this hook runs under: up the parent chain; else our grandparent."""
     pid = os.getppid()
-    chain = []
+    chain: list[int] = []
     while pid > 1 and len(chain) < 8:
         try:
             with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
