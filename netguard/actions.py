@@ -6,18 +6,16 @@ apply.py (writes) and watch.py (bounded waits) give them effect.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class WriteSysctl:
+class WriteSysctl(NamedTuple):
     path: str
     value: int
     option: str  # the stanza option this serves, for error messages
 
 
-@dataclass(frozen=True)
-class MarkOptimistic:
+class MarkOptimistic(NamedTuple):
     """Turn a tentative address optimistic: bind() works while DAD goes on."""
 
     address: str
@@ -25,14 +23,12 @@ class MarkOptimistic:
     option: str
 
 
-@dataclass(frozen=True)
-class Warn:
+class Warn(NamedTuple):
     option: str
     text: str
 
 
-@dataclass(frozen=True)
-class WaitForDad:
+class WaitForDad(NamedTuple):
     timeout: float
     need_global: bool  # inet6 auto: a router-advertised address must appear too
     on_failure: str  # "fail" or "warn"

@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from netguard.safefile import UnsafeFile, check_directory, read_bounded
+from netguard.safefile import UnsafeFile, check_directory, read_bounded, write_atomic
 
 LIMIT = 64 * 1024
 
 
-@dataclass
-class Applied:
-    sysctls: dict[str, int] = field(default_factory=dict)  # path -> value before netguard
-    reject: set[str] = field(default_factory=set)  # families with reject routes
+class Applied(NamedTuple):
+    sysctls: dict[str, int]  # path -> value before netguard (changed in place)
+    reject: set[str]  # families with reject routes (changed in place)
 
     @property
     def empty(self) -> bool:
@@ -36,7 +34,7 @@ def path(state_dir: str, iface: str) -> str:
 
 def load(state_dir: str, iface: str) -> Applied:
     """The record, or an empty one; a corrupt record yields what of it parses (lines are independent)."""
-    applied = Applied()
+    applied = Applied({}, set())
     try:
         text = read_bounded(path(state_dir, iface), LIMIT).decode("ascii", "replace")
     except (FileNotFoundError, UnsafeFile):
@@ -60,10 +58,7 @@ def save(state_dir: str, iface: str, applied: Applied) -> None:
         return
     lines = [f"sysctl {p} {v}" for p, v in sorted(applied.sysctls.items())]
     lines += [f"reject {family}" for family in sorted(applied.reject)]
-    descriptor, temp = tempfile.mkstemp(prefix=".tmp.", dir=where)
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write("\n".join(lines) + "\n")
-    os.rename(temp, path(state_dir, iface))
+    write_atomic(where, iface, ("\n".join(lines) + "\n").encode("ascii"))
 
 
 def clear(state_dir: str, iface: str) -> None:

@@ -11,11 +11,8 @@ error names the file, the line and the key.
 
 from __future__ import annotations
 
-import re
-import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 from netguard.errors import ConfigError, shown
 from netguard.options import BadValue, bounded_seconds
@@ -23,6 +20,12 @@ from netguard.options import BadValue, bounded_seconds
 DEFAULT_CONFIG_PATH = "/etc/netguard/netguard.conf"
 MAX_CONFIG_BYTES = 64 * 1024
 KNOWN_SOURCES = ("ripestat", "irr", "mirror")
+
+
+def _matches(pattern: str, value: str) -> bool:
+    import re  # only when the file sets such a key: not on every hook's path
+
+    return re.fullmatch(pattern, value) is not None
 
 
 def _yes_no(value: str) -> bool:
@@ -35,14 +38,14 @@ def _yes_no(value: str) -> bool:
 
 
 def _seconds(value: str) -> float:
-    if not re.fullmatch(r"[0-9]{1,3}(?:\.[0-9]{1,3})?", value):
+    if not _matches(r"[0-9]{1,3}(?:\.[0-9]{1,3})?", value):
         raise BadValue("accepted: seconds, plain digits, such as 10 or 2.5")
     return bounded_seconds(float(value))
 
 
 def _whole(low: int, high: int) -> Callable[[str], int]:
     def parse(value: str) -> int:
-        if not re.fullmatch(r"[0-9]{1,10}", value) or not low <= int(value) <= high:
+        if not _matches(r"[0-9]{1,10}", value) or not low <= int(value) <= high:
             raise BadValue(f"accepted: a whole number from {low} to {high}")
         return int(value)
 
@@ -51,7 +54,7 @@ def _whole(low: int, high: int) -> Callable[[str], int]:
 
 def _path(value: str) -> str:
     # Also read by the /bin/sh shim: no spaces, globs or quotes to go wrong there.
-    if not re.fullmatch(r"/[A-Za-z0-9._/+@-]{0,200}", value) or "/../" in value + "/":
+    if not _matches(r"/[A-Za-z0-9._/+@-]{0,200}", value) or "/../" in value + "/":
         raise BadValue("accepted: an absolute path of letters, digits and ._/+@- (at most 200)")
     return value.rstrip("/") or "/"
 
@@ -60,6 +63,8 @@ def _url(optional: bool) -> Callable[[str], str]:
     def parse(value: str) -> str:
         if optional and not value:
             return value
+        import urllib.parse  # only when the file sets a URL: not on every hook's path
+
         parts = urllib.parse.urlsplit(value)
         if parts.scheme not in ("https", "http") or not parts.hostname or " " in value or not value.isascii():
             raise BadValue("accepted: an https:// URL (http:// only for a mirror you run)")
@@ -69,13 +74,13 @@ def _url(optional: bool) -> Callable[[str], str]:
 
 
 def _host(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9.:-]{1,253}", value):
+    if not _matches(r"[A-Za-z0-9.:-]{1,253}", value):
         raise BadValue("accepted: a host name or address")
     return value
 
 
 def _irr_sources(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9-]+(?:,[A-Za-z0-9-]+)*", value):
+    if not _matches(r"[A-Za-z0-9-]+(?:,[A-Za-z0-9-]+)*", value):
         raise BadValue("accepted: IRR source names joined by commas, such as RIPE,ARIN")
     return value
 
@@ -88,38 +93,54 @@ def _sources(value: str) -> str:
     return " ".join(words)
 
 
-def _option(default: Any, parse: Callable[[str], Any]) -> Any:
-    return field(default=default, metadata={"parse": parse})
-
-
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     """Field names map to deb822 keys: state_dir -> State-Dir."""
 
-    state_dir: str = _option("/run/netguard", _path)
-    cache_dir: str = _option("/var/cache/netguard", _path)
-    wait_dad_timeout: float = _option(10.0, _seconds)
-    reject_min_length_ipv6: int = _option(16, _whole(0, 128))
-    reject_min_length_ipv4: int = _option(8, _whole(0, 32))
-    reject_max_routes: int = _option(300000, _whole(1, 10_000_000))
-    reject_allow_special: bool = _option(False, _yes_no)
-    cache_max_age_days: int = _option(7, _whole(1, 3650))
-    refresh_sources: str = _option("ripestat irr", _sources)
-    ripestat_url: str = _option("https://stat.ripe.net/data/ris-prefixes/data.json", _url(False))
-    mirror_url: str = _option("", _url(True))
-    irr_host: str = _option("whois.radb.net", _host)
-    irr_port: int = _option(43, _whole(1, 65535))
-    irr_sources: str = _option("RIPE,ARIN,APNIC,LACNIC,AFRINIC", _irr_sources)
-    fetch_timeout: float = _option(20.0, _seconds)
-    fetch_max_bytes: int = _option(16 * 1024 * 1024, _whole(1, 1 << 30))
+    state_dir: str = "/run/netguard"
+    cache_dir: str = "/var/cache/netguard"
+    wait_dad_timeout: float = 10.0
+    reject_min_length_ipv6: int = 16
+    reject_min_length_ipv4: int = 8
+    reject_max_routes: int = 300000
+    reject_allow_special: bool = False
+    cache_max_age_days: int = 7
+    refresh_sources: str = "ripestat irr"
+    ripestat_url: str = "https://stat.ripe.net/data/ris-prefixes/data.json"
+    mirror_url: str = ""
+    irr_host: str = "whois.radb.net"
+    irr_port: int = 43
+    irr_sources: str = "RIPE,ARIN,APNIC,LACNIC,AFRINIC"
+    fetch_timeout: float = 20.0
+    fetch_max_bytes: int = 16 * 1024 * 1024
 
     @staticmethod
     def key(field_name: str) -> str:
         return "-".join(part.capitalize() for part in field_name.split("_")).replace("Ipv", "IPv")
 
 
+# How each key's value is read and range-checked.
+PARSERS: dict[str, Callable[[str], Any]] = {
+    "state_dir": _path,
+    "cache_dir": _path,
+    "wait_dad_timeout": _seconds,
+    "reject_min_length_ipv6": _whole(0, 128),
+    "reject_min_length_ipv4": _whole(0, 32),
+    "reject_max_routes": _whole(1, 10_000_000),
+    "reject_allow_special": _yes_no,
+    "cache_max_age_days": _whole(1, 3650),
+    "refresh_sources": _sources,
+    "ripestat_url": _url(False),
+    "mirror_url": _url(True),
+    "irr_host": _host,
+    "irr_port": _whole(1, 65535),
+    "irr_sources": _irr_sources,
+    "fetch_timeout": _seconds,
+    "fetch_max_bytes": _whole(1, 1 << 30),
+}
+
+
 def parse_config(text: str, origin: str = DEFAULT_CONFIG_PATH) -> Config:
-    by_key = {Config.key(f.name).lower(): f for f in fields(Config)}
+    by_key = {Config.key(name).lower(): name for name in Config._fields}
     values: dict[str, Any] = {}
     first_line: dict[str, int] = {}
     for number, line in enumerate(text.split("\n"), 1):
@@ -135,19 +156,17 @@ def parse_config(text: str, origin: str = DEFAULT_CONFIG_PATH) -> Config:
             raise ConfigError(f"{where}: {shown(line)} is not `Key: value`")
         spec = by_key.get(key.strip().lower())
         if spec is None:
-            known = ", ".join(Config.key(f.name) for f in fields(Config))
+            known = ", ".join(Config.key(name) for name in Config._fields)
             raise ConfigError(f"{where}: unknown key {shown(key)}; known keys: {known}")
-        name = Config.key(spec.name)
-        if spec.name in first_line:
-            raise ConfigError(
-                f"{where}: {name} given again (first on line {first_line[spec.name]}); give it once"
-            )
-        first_line[spec.name] = number
+        name = Config.key(spec)
+        if spec in first_line:
+            raise ConfigError(f"{where}: {name} given again (first on line {first_line[spec]}); give it once")
+        first_line[spec] = number
         value = raw.strip()
         try:
             if not value.isascii():
                 raise BadValue("values are ASCII")
-            values[spec.name] = spec.metadata["parse"](value)
+            values[spec] = PARSERS[spec](value)
         except BadValue as err:
             raise ConfigError(f"{where}: {name}: bad value {shown(value)}; {err}") from None
     return Config(**values)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from netguard.errors import NetguardError, OptionError
 from netguard.options import POST_DOWN, POST_UP, PRE_DOWN, PRE_UP, parse_options
@@ -36,15 +35,14 @@ class UnknownPhase(NetguardError):
     pass
 
 
-@dataclass(frozen=True)
-class HookContext:
+class HookContext(NamedTuple):
     iface: str
     logical: str
     families: frozenset[str]  # {"inet6"}, {"inet"}, both under ifupdown2
     method: str
     phase: str
     verbose: bool
-    options: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any]
     gateway: str = ""  # IF_GATEWAY: reject-asn must never cover it
     ignored: str = ""  # going down: an option error, reported, that must not stop the undo
 

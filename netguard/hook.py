@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from netguard import applied, apply, log, state, watch
+from netguard import applied, log
 from netguard.actions import Action, MarkOptimistic, WaitForDad, Warn, WriteSysctl
 from netguard.config import Config, load_config
 from netguard.context import HookContext, context_from_env
@@ -45,7 +45,9 @@ class Run:
     def save(self) -> None:
         applied.save(self.config.state_dir, self.ctx.iface, self.record)
 
-    def run_actions(self, actions: list[Action], on_failure: str = FAIL) -> None:
+    def run_actions(self, actions: list[Action]) -> None:
+        from netguard import apply, state
+
         iface = self.ctx.iface
         for action in actions:
             if isinstance(action, Warn):
@@ -68,6 +70,8 @@ class Run:
                 raise TypeError(f"no runner for {action!r}")
 
     def wait_for_dad(self, action: WaitForDad) -> None:
+        from netguard import state, watch
+
         iface = self.ctx.iface
         verdict = watch.wait_for_addresses(
             iface, lambda found: waitdad.assess(found, action.need_global), action.timeout
@@ -87,6 +91,8 @@ class Run:
         self.run_actions(dad.plan(self.ctx, dad.read_state(self.ctx.iface), self.record.sysctls))
 
     def dad_post_up(self) -> None:
+        from netguard import state
+
         self.run_actions(dad.plan_post_up(self.ctx, state.proc_ipv6_addresses(self.ctx.iface)))
 
     def dad_post_down(self) -> None:

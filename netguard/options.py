@@ -7,13 +7,13 @@ environment name (IF_WAIT_DAD) is derived from the option name, never typed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from netguard.errors import OptionError, shown
-from netguard.prefixes.prefix import Prefix, PrefixError, parse
+
+if TYPE_CHECKING:
+    from netguard.prefixes.prefix import Prefix
 
 PRE_UP, POST_UP, PRE_DOWN, POST_DOWN = "pre-up", "post-up", "pre-down", "post-down"
 PHASES = (PRE_UP, POST_UP, PRE_DOWN, POST_DOWN)
@@ -25,16 +25,14 @@ class BadValue(ValueError):
     """Raised by a value parser; the message says what is accepted."""
 
 
-@dataclass(frozen=True)
-class WaitDad:
+class WaitDad(NamedTuple):
     """`wait-dad` setting: seconds=None means the configured default."""
 
     enabled: bool
     seconds: float | None = None
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     name: str
     parse: Callable[[str], Any]
     default: Any
@@ -50,9 +48,16 @@ class Option:
 
 _ON = {"on", "yes", "true"}
 _OFF = {"off", "no", "false"}
-_SECONDS = re.compile(
-    r"[0-9]{1,3}(?:\.[0-9]{1,3})?"
-)  # ASCII only: no fullwidth or Arabic digits, "1_0", "1e-3", "inf"
+
+
+def _plain_digits(text: str, most: int) -> bool:
+    """1 to `most` ASCII digits: no fullwidth or Arabic digits, signs, underscores or exponents."""
+    return 0 < len(text) <= most and text.isascii() and text.isdigit()
+
+
+def _plain_seconds(text: str) -> bool:
+    whole, dot, fraction = text.partition(".")
+    return _plain_digits(whole, 3) and (not dot or _plain_digits(fraction, 3))
 
 
 def parse_dad(value: str) -> str:
@@ -80,7 +85,7 @@ def parse_wait_dad(value: str) -> WaitDad:
         return WaitDad(True)
     if word in _OFF:
         return WaitDad(False)
-    if not _SECONDS.fullmatch(word):
+    if not _plain_seconds(word):
         raise BadValue("accepted: yes, no, or a timeout in seconds such as 5 (0 to 300, plain digits)")
     seconds = float(word)
     if seconds == 0:
@@ -95,22 +100,23 @@ def parse_wait_dad_failure(value: str) -> str:
     raise BadValue("accepted: fail, warn")
 
 
-_ASN_RE = re.compile(r"(?:as)?([1-9][0-9]{0,9})", re.IGNORECASE)  # ASCII digits, no leading zero
 # RFC 7607 (AS0), RFC 6793 (AS_TRANS), RFC 7300 (last 16- and 32-bit ASNs).
 _RESERVED_ASNS = {0, 23456, 65535, 4294967295}
 
 
 def parse_asn(word: str) -> int:
-    match = _ASN_RE.fullmatch(word)
-    if not match:
+    digits = word[2:] if word[:2].lower() == "as" else word
+    if not _plain_digits(digits, 10) or digits[0] == "0":
         raise BadValue("accepted: AS numbers such as 174 or AS174 (plain digits, no leading zero)")
-    asn = int(match.group(1))
+    asn = int(digits)
     if asn > 4294967295 or asn in _RESERVED_ASNS:
         raise BadValue("accepted: AS numbers from 1 to 4294967294, not reserved ones")
     return asn
 
 
 def parse_prefix(word: str) -> Prefix:
+    from netguard.prefixes.prefix import PrefixError, parse
+
     try:
         return parse(word)
     except PrefixError as err:

@@ -9,10 +9,9 @@ one tab-separated line per phase (the latest wins), written atomically.
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 
-from netguard.safefile import UnsafeFile, check_directory, read_bounded
+from netguard.safefile import UnsafeFile, check_directory, read_bounded, write_atomic
 
 LIMIT = 64 * 1024
 PHASES = ("pre-up", "post-up", "pre-down", "post-down")
@@ -49,10 +48,6 @@ def record(state_dir: str, iface: str, phase: str, status: str, message: str) ->
             "message": " ".join(message.split())[:500],
         }
         lines = [f"{p}\t{v['time']}\t{v['status']}\t{v['message']}" for p, v in current.items()]
-        descriptor, temp = tempfile.mkstemp(prefix=".tmp.", dir=where)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write("\n".join(lines) + "\n")
-            os.fchmod(handle.fileno(), 0o644)
-        os.rename(temp, path(state_dir, iface))
+        write_atomic(where, iface, ("\n".join(lines) + "\n").encode("utf-8"), sync=False)
     except (OSError, UnsafeFile):
         pass

@@ -15,7 +15,7 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from netguard import apply, log, state, wants
 from netguard.config import Config
@@ -27,8 +27,7 @@ MAX_FAILURES_SHOWN = 5
 MAX_ROUNDS = 4  # dump, change, dump again ...: one round when nothing differs
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     family: str
     wanted: int  # routes this interface wants (0 when it went down)
     added: int
@@ -80,18 +79,31 @@ def sync(family: str, want: set[Prefix], iface: str) -> tuple[int, int]:
 
 
 def _screened_union(
-    current: dict[wants.Key, wants.Wants], family: str, protected: Protected, config: Config, iface: str
+    current: dict[wants.Key, wants.Wants],
+    family: str,
+    protected: Protected,
+    config: Config,
+    iface: str,
+    fresh: set[Prefix],
 ) -> set[Prefix]:
-    """Every route the interfaces want, screened again: a tampered wants file cannot add a default route."""
+    """Every route the interfaces want, what was read back from State-Dir screened again
+    (a tampered wants file cannot add a default route); `fresh`, planned this run, was just screened."""
     union = {p for (_i, f), w in current.items() if f == family for p in w.prefixes}
-    kept, refused = screen(union, protected, limits(config))
+    kept, refused = screen(union - fresh, protected, limits(config))
     for prefix, why in refused[:MAX_FAILURES_SHOWN]:
         log.warn(iface, reject.OPTION, f"a wants file holds {format_prefix(prefix)}: {why}; not installed")
-    return set(kept)
+    return set(kept) | (union & fresh)
+
+
+Decide = Callable[[dict[wants.Key, wants.Wants], Protected], Changes]
 
 
 def transaction(
-    config: Config, iface: str, decide: Callable[[dict[wants.Key, wants.Wants]], Changes]
+    config: Config,
+    iface: str,
+    decide: Decide,
+    families: list[str],
+    gateways: list[str] = (),  # type: ignore[assignment]
 ) -> list[Outcome]:
     """Under the lock: decide the changes from every interface's wants, record them, sync the kernel."""
     outcomes = []
@@ -99,22 +111,24 @@ def transaction(
         current, problems = wants.read_all(config.state_dir, config.reject_max_routes)
         for problem in problems:
             log.warn(iface, reject.OPTION, problem)
-        changes = decide(current)
-        families = sorted(
-            {family for _iface, family in changes} | ({*reject.FAMILIES} if problems else set())
+        known = {w.record.gateway for w in current.values() if w.record.gateway}
+        protected = state.protected_things(sorted(known | {g for g in gateways if g}))
+        changes = decide(current, protected)
+        touched = (
+            {family for _iface, family in changes}
+            | set(families)
+            | ({*reject.FAMILIES} if problems else set())
         )
-        protected = state.protected_things(
-            sorted({w.record.gateway for w in current.values() if w.record.gateway})
-        )
-        for family in families:
+        for family in sorted(touched):
             proposed = dict(current)
             mine = {key: value for key, value in changes.items() if key[1] == family}
+            fresh = {p for value in mine.values() if value is not None for p in value.prefixes}
             for key, value in mine.items():
                 if value is None:
                     proposed.pop(key, None)
                 else:
                     proposed[key] = value
-            want = _screened_union(proposed, family, protected, config, iface)
+            want = _screened_union(proposed, family, protected, config, iface, fresh)
             if len(want) > config.reject_max_routes:
                 log.warn(
                     iface,
@@ -123,25 +137,58 @@ def transaction(
                     f"{config.reject_max_routes}; this change refused, other interfaces unchanged; "
                     "raise it in /etc/netguard/netguard.conf",
                 )
-                mine = {}
-                want = _screened_union(current, family, protected, config, iface)
+                mine, proposed = {}, current
+                want = _screened_union(current, family, protected, config, iface, set())
             for key, value in mine.items():
                 if value is None:
                     wants.remove_wants(config.state_dir, key)
                 else:
                     wants.write_wants(config.state_dir, key, value)
             added, deleted = sync(family, want, iface)
-            wanted = sum(len(v.prefixes) for v in mine.values() if v is not None)
+            wanted = sum(
+                len(w.prefixes) for (name, f), w in proposed.items() if name == iface and f == family
+            )
             outcomes.append(Outcome(family, wanted, added, deleted))
     return outcomes
 
 
+def inputs(config: Config, record: wants.StanzaRecord, protected: Protected) -> str:
+    """A fingerprint of everything one stanza's plan depends on: the same inputs give the same plan.
+
+    The stanza's record, the limits, the host's protected things and each
+    cache entry's identity (a refresh writes a new file: a new inode).
+    """
+    import zlib
+
+    from netguard.prefixes.cache import entry_path
+
+    identities = []
+    for asn in record.asns:
+        try:
+            info = os.stat(entry_path(config.cache_dir, asn), follow_symlinks=False)
+            identities.append((asn, info.st_ino, info.st_size, info.st_mtime_ns))
+        except OSError:
+            identities.append((asn, 0, 0, 0))
+    facts = (
+        record,
+        limits(config),
+        sorted(protected.own),
+        sorted(protected.gateways),
+        sorted(protected.nameservers),
+        sorted(protected.onlink),
+        identities,
+    )
+    text = repr(facts).encode()
+    return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}{len(text):x}"
+
+
 def plan_stanza(
-    config: Config, iface: str, families: list[str], record: wants.StanzaRecord
+    config: Config, iface: str, families: list[str], record: wants.StanzaRecord, protected: Protected
 ) -> dict[wants.Key, wants.Wants]:
     """One stanza's wants from the cache, after the safety screen: the hook's post-up and refresh's re-apply."""
     from netguard.prefixes.cache import CacheError, read_entry
 
+    fingerprint = inputs(config, record, protected)
     entries = []
     missing = []
     for asn in record.asns:
@@ -154,7 +201,6 @@ def plan_stanza(
                 log.warn(iface, reject.OPTION, err.message)
     if missing:
         log.warn(iface, reject.OPTION, reject.summarise_missing(missing))
-    protected = state.protected_things([record.gateway] if record.gateway else [])
     planned = {}
     for family in families:
         prefixes, warnings = reject.plan_prefixes(
@@ -162,15 +208,25 @@ def plan_stanza(
         )
         for warning in reject.summarise(warnings):
             log.warn(iface, reject.OPTION, warning)
-        planned[(iface, family)] = wants.Wants(record, tuple(prefixes))
+        planned[(iface, family)] = wants.Wants(record, tuple(prefixes), fingerprint)
     return planned
+
+
+def replan(config: Config, iface: str, families: list[str], record: wants.StanzaRecord) -> Decide:
+    """The decision for one stanza: plan again only what its inputs changed for."""
+
+    def decide(current: dict[wants.Key, wants.Wants], protected: Protected) -> Changes:
+        fingerprint = inputs(config, record, protected)
+        stale = [f for f in families if (had := current.get((iface, f))) is None or had.inputs != fingerprint]
+        return dict(plan_stanza(config, iface, stale, record, protected)) if stale else {}
+
+    return decide
 
 
 def apply_stanza(
     config: Config, iface: str, families: list[str], record: wants.StanzaRecord
 ) -> list[Outcome]:
-    planned = plan_stanza(config, iface, families, record)
-    outcomes = transaction(config, iface, lambda _current: dict(planned))
+    outcomes = transaction(config, iface, replan(config, iface, families, record), families, [record.gateway])
     for outcome in outcomes:
         log.info(
             iface,
@@ -182,7 +238,9 @@ def apply_stanza(
 
 def withdraw(config: Config, iface: str, families: list[str]) -> list[Outcome]:
     """The interface goes down: it wants nothing, whatever its stanza says now."""
-    outcomes = transaction(config, iface, lambda _current: {(iface, family): None for family in families})
+    outcomes = transaction(
+        config, iface, lambda _current, _protected: dict.fromkeys((iface, f) for f in families), families
+    )
     for outcome in outcomes:
         log.info(
             iface, reject.OPTION, f"{outcome.family}: kernel -{outcome.deleted} (+{outcome.added} healed)"
@@ -198,11 +256,11 @@ def reapply_all(config: Config) -> list[Outcome]:
     removes what this wrote: a refresh never brings an interface's routes back.
     """
 
-    def decide(current: dict[wants.Key, wants.Wants]) -> Changes:
+    def decide(current: dict[wants.Key, wants.Wants], protected: Protected) -> Changes:
         changes: Changes = {}
         for (iface, family), wanted in current.items():
             if wanted.record.asns:
-                changes.update(plan_stanza(config, iface, [family], wanted.record))
+                changes.update(replan(config, iface, [family], wanted.record)(current, protected))
         return changes
 
-    return transaction(config, "", decide)
+    return transaction(config, "", decide, [])

@@ -11,6 +11,7 @@ read only up to a limit fixed before the first byte.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -107,3 +108,33 @@ def open_lock(path: str) -> int:
         if err.errno == errno.ELOOP:
             raise UnsafeFile(f"{path} is a symlink; refused; remove it") from None
         raise UnsafeFile(f"cannot open {path}: {err.strerror}") from None
+
+
+def write_atomic(directory: str, name: str, data: bytes, mode: int = 0o644, sync: bool = True) -> str:
+    """directory/name holds data, whole or not at all: temp file, (fsync,) rename, (fsync of the directory).
+
+    The temp name starts with `.tmp.` (so a dead writer's leftovers are
+    recognisable) and is created exclusively, never through a symlink.
+    """
+    path = os.path.join(directory, name)
+    temp = os.path.join(directory, f".tmp.{os.getpid()}.{os.urandom(6).hex()}")
+    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), mode)
+            if sync:
+                os.fsync(handle.fileno())
+        os.rename(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    if sync:
+        folder = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+    return path

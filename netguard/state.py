@@ -1,6 +1,6 @@
 """Reads kernel state (IPv6 addresses and their DAD flags, links, sysctls).
 
-Nothing here writes. Results are plain dataclasses, so planning code can be
+Nothing here writes. Results are plain named tuples, so planning code can be
 tested with hand-made values and no root.
 """
 
@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
-
-from netguard import rtnl
-from netguard.prefixes.prefix import BITS, Prefix, PrefixError, parse_address
-from netguard.prefixes.safety import Protected
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 if TYPE_CHECKING:  # pyroute2 costs ~0.2 s to import: only on paths that need it
     from pyroute2 import IPRoute
+
+    from netguard.prefixes.prefix import Prefix
+    from netguard.prefixes.safety import Protected
 
 IFA_F_NODAD = 0x02
 IFA_F_OPTIMISTIC = 0x04
@@ -34,8 +31,7 @@ T = TypeVar("T")
 SYSCTL_IPV6_CONF = "/proc/sys/net/ipv6/conf"
 
 
-@dataclass(frozen=True)
-class Address:
+class Address(NamedTuple):
     """One IPv6 address as the kernel reports it."""
 
     ifname: str
@@ -109,11 +105,13 @@ def read_sysctl(path: str) -> int | None:
 _PROC_SCOPES = {0x00: RT_SCOPE_UNIVERSE, 0x10: 254, 0x20: RT_SCOPE_LINK}
 
 
-def proc_ipv6_addresses(iface: str) -> list[Address]:
+def proc_ipv6_addresses(iface: str | None) -> list[Address]:
     """The interface's IPv6 addresses from /proc/net/if_inet6: no pyroute2 import (~0.2 s).
 
     Its flags column holds only the low 8 bits, which include every DAD flag.
     """
+    import socket
+
     found = []
     try:
         with open("/proc/net/if_inet6", encoding="ascii") as handle:
@@ -122,7 +120,7 @@ def proc_ipv6_addresses(iface: str) -> list[Address]:
         return []
     for line in lines:
         hexaddr, _index, prefixlen, scope, flags, name = line.split()
-        if name == iface:
+        if iface is None or name == iface:
             address = socket.inet_ntop(socket.AF_INET6, bytes.fromhex(hexaddr))
             rt_scope = _PROC_SCOPES.get(int(scope, 16), RT_SCOPE_UNIVERSE)
             found.append(Address(name, address, int(prefixlen, 16), int(flags, 16), rt_scope))
@@ -138,6 +136,8 @@ def _attr(message: dict, name: str) -> object:
 
 def ipv6_addresses(ipr: IPRoute, ifname: str | None = None) -> list[Address]:
     """Every IPv6 address (of one interface, or all); [] when the interface is gone."""
+    import socket
+
     names = {link["index"]: _attr(link, "IFLA_IFNAME") for link in ipr.get_links()}
     index = None
     if ifname is not None:
@@ -184,6 +184,10 @@ def _dump(request: bytes, parse: Callable[[memoryview], T | None]) -> set[T]:
 
 
 def _dump_once(request: bytes, parse: Callable[[memoryview], T | None]) -> tuple[set[T], bool]:
+    import socket
+
+    from netguard import rtnl
+
     with socket.socket(
         socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, socket.NETLINK_ROUTE
     ) as sock:
@@ -196,31 +200,37 @@ def _dump_once(request: bytes, parse: Callable[[memoryview], T | None]) -> tuple
         found: set[T] = set()
         interrupted = False
         while True:
-            buffer = sock.recv(1 << 20)
-            for kind, flags, _seq, payload in rtnl.messages(buffer):
-                interrupted |= bool(flags & rtnl.NLM_F_DUMP_INTR)
-                if kind == rtnl.NLMSG_DONE:
-                    return found, interrupted
-                if kind == rtnl.NLMSG_ERROR:
-                    raise OSError(rtnl.error_code(payload), "netlink dump failed")
-                item = parse(payload)
-                if item is not None:
-                    found.add(item)
+            done, flagged = rtnl.dump_items(sock.recv(1 << 20), parse, found)
+            interrupted |= flagged
+            if done:
+                return found, interrupted
 
 
 def netguard_routes(family: int, protocol: int) -> set[Prefix]:
     """Our unreachable routes (no pyroute2: its get_routes takes 14 s for 100k routes)."""
+    from netguard import rtnl
+
     return _dump(rtnl.dump_request(family, protocol, 1), lambda payload: rtnl.parse_route(payload, protocol))
 
 
 def ipv6_address_details(address: str) -> list[tuple[int, bytes, int, int, int, int]]:
     """Every copy of one IPv6 address: (index, packed, prefixlen, flags, preferred, valid)."""
+    import socket
+
+    from netguard import rtnl
+
     packed = socket.inet_pton(socket.AF_INET6, address)
     return [d for d in _dump(rtnl.addr_dump_request(1), rtnl.parse_address_details) if d[1] == packed]
 
 
 def protected_things(gateways: list[str]) -> Protected:
     """Own addresses and on-link prefixes (every interface), default gateways, nameservers."""
+    import socket
+
+    from netguard import rtnl
+    from netguard.prefixes.prefix import BITS
+    from netguard.prefixes.safety import Protected
+
     own: set[tuple[int, int]] = set()
     onlink: set[Prefix] = set()
     for version, value, length in _dump(rtnl.addr_dump_request(1), rtnl.parse_address):
@@ -231,7 +241,8 @@ def protected_things(gateways: list[str]) -> Protected:
     default_gateways = {
         gateway
         for family in (socket.AF_INET, socket.AF_INET6)
-        for gateway in _dump(rtnl.dump_request(family, 0, 1), rtnl.parse_default_gateway)
+        # unicast routes only: never the (many) unreachable routes netguard itself installed
+        for gateway in _dump(rtnl.dump_request(family, 0, 1, rtnl.RTN_UNICAST), rtnl.parse_default_gateway)
     }
     return Protected(
         own=frozenset(own),
@@ -242,6 +253,8 @@ def protected_things(gateways: list[str]) -> Protected:
 
 
 def _addresses(texts: list[str]) -> list[tuple[int, int]]:
+    from netguard.prefixes.prefix import PrefixError, parse_address
+
     found = []
     for text in texts:
         with contextlib.suppress(PrefixError):

@@ -15,19 +15,19 @@ from __future__ import annotations
 
 import fcntl
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from netguard.errors import NetguardError
 from netguard.prefixes.cache import size_limit
-from netguard.prefixes.prefix import Prefix, PrefixError, format_prefix, parse
-from netguard.safefile import UnsafeFile, check_directory, open_lock, read_bounded
+from netguard.prefixes.prefix import BITS, Prefix, PrefixError, format_prefix, packed, parse
+from netguard.safefile import UnsafeFile, check_directory, open_lock, read_bounded, write_atomic
 
 FAMILIES = ("inet", "inet6")
-MAGIC = "netguard-wants: 1"
+VERSIONS = {"inet": 4, "inet6": 6}
+MAGIC = "netguard-wants: 2"
 _TEMP = ".tmp."
 _BAD = ".bad."
 
@@ -38,8 +38,7 @@ class WantsError(NetguardError):
     """A wants file is unreadable or corrupt; it has been set aside."""
 
 
-@dataclass(frozen=True)
-class StanzaRecord:
+class StanzaRecord(NamedTuple):
     """What the stanza said, so `netguard refresh` can re-plan it without ifupdown."""
 
     asns: tuple[int, ...]
@@ -47,10 +46,10 @@ class StanzaRecord:
     gateway: str
 
 
-@dataclass(frozen=True)
-class Wants:
+class Wants(NamedTuple):
     record: StanzaRecord
     prefixes: tuple[Prefix, ...]
+    inputs: str = ""  # what the plan was made from (reconcile.inputs): the same again, no re-plan
 
 
 def directory(state_dir: str) -> str:
@@ -85,45 +84,68 @@ def locked(state_dir: str) -> Iterator[None]:
         os.close(descriptor)
 
 
-def format_wants(wants: Wants) -> str:
+def format_wants(wants: Wants) -> bytes:
+    """A short text header, then the prefixes as fixed-size records (address, length).
+
+    Binary so that reading 100k prefixes back costs milliseconds; every
+    record is still checked on the way in (see parse_wants).
+    """
     record = wants.record
-    lines = [
-        MAGIC,
-        f"asns: {' '.join(map(str, record.asns))}",
-        f"except: {' '.join(format_prefix(p) for p in record.exceptions)}",
-        f"gateway: {record.gateway}",
-    ]
-    lines.extend(format_prefix(p) for p in wants.prefixes)
-    return "\n".join(lines) + "\n"
+    header = "\n".join(
+        [
+            MAGIC,
+            f"asns: {' '.join(map(str, record.asns))}",
+            f"except: {' '.join(format_prefix(p) for p in record.exceptions)}",
+            f"gateway: {record.gateway}",
+            f"inputs: {wants.inputs}",
+            f"count: {len(wants.prefixes)}",
+        ]
+    )
+    body = b"".join(packed(p) + bytes((p[2],)) for p in wants.prefixes)
+    return header.encode("ascii") + b"\n\n" + body
 
 
-def parse_wants(text: str) -> Wants:
-    """Strict: the header exactly as written, then one prefix per line (ValueError otherwise)."""
-    lines = text.split("\n")
-    if len(lines) < 5 or lines[0] != MAGIC or lines[-1] != "":
+def _header(lines: list[str], name: str) -> str:
+    line = lines.pop(0) if lines else ""
+    key, colon, value = line.partition(":")
+    if key != name or not colon:
+        raise ValueError(f"expected {name!r}, found {line[:40]!r}")
+    return value.strip()
+
+
+def parse_wants(data: bytes, version: int) -> Wants:
+    """Strict: the header exactly as written, then `count` records of the file's family (ValueError otherwise)."""
+    split = data.find(b"\n\n")
+    if split < 0:
         raise ValueError("not a netguard wants file")
-    fields = {}
-    for line, name in zip(lines[1:4], ("asns", "except", "gateway"), strict=True):
-        key, _, value = line.partition(": ")
-        if key != name and line != f"{name}:":
-            raise ValueError(f"expected {name!r}, found {line[:40]!r}")
-        fields[name] = value
-    asns = tuple(int(a) for a in fields["asns"].split() if a.isascii() and a.isdigit())
-    if len(asns) != len(fields["asns"].split()):
+    lines = data[:split].decode("ascii").split("\n")
+    if lines.pop(0) != MAGIC:
+        raise ValueError("not a netguard wants file (version 2)")
+    asn_words = _header(lines, "asns").split()
+    if not all(a.isascii() and a.isdigit() for a in asn_words):
         raise ValueError("bad AS number")
-    record = StanzaRecord(asns, tuple(parse(p) for p in fields["except"].split()), fields["gateway"])
-    return Wants(record, tuple(parse(line) for line in lines[4:-1]))
+    exceptions = tuple(parse(p) for p in _header(lines, "except").split())
+    gateway = _header(lines, "gateway")
+    inputs = _header(lines, "inputs")
+    count_text = _header(lines, "count")
+    width = BITS[version] // 8
+    body = data[split + 2 :]
+    if not count_text.isdigit() or len(body) != int(count_text) * (width + 1):
+        raise ValueError(f"{len(body)} bytes of records, not {count_text} of {width + 1}")
+    bits = BITS[version]
+    prefixes = []
+    for offset in range(0, len(body), width + 1):
+        value = int.from_bytes(body[offset : offset + width], "big")
+        length = body[offset + width]
+        if length > bits or value & ((1 << (bits - length)) - 1):
+            raise ValueError(f"record {offset // (width + 1)}: not a prefix")
+        prefixes.append((version, value, length))
+    record = StanzaRecord(tuple(int(a) for a in asn_words), exceptions, gateway)
+    return Wants(record, tuple(prefixes), inputs)
 
 
 def write_wants(state_dir: str, key: Key, wants: Wants) -> None:
-    where = directory(state_dir)
-    descriptor, temp = tempfile.mkstemp(prefix=_TEMP, dir=where)
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(format_wants(wants))
-        handle.flush()
-        os.fchmod(handle.fileno(), 0o644)  # nothing secret: `netguard status` works for every user
-        os.fsync(handle.fileno())
-    os.rename(temp, os.path.join(where, file_name(key)))
+    write_atomic(directory(state_dir), file_name(key), format_wants(wants))
 
 
 def remove_wants(state_dir: str, key: Key) -> bool:
@@ -156,7 +178,7 @@ def read_all(state_dir: str, max_routes: int) -> tuple[dict[Key, Wants], list[st
             continue
         path = os.path.join(where, name)
         try:
-            found[key] = parse_wants(read_bounded(path, size_limit(max_routes)).decode("ascii"))
+            found[key] = parse_wants(read_bounded(path, size_limit(max_routes)), VERSIONS[key[1]])
         except FileNotFoundError:
             continue
         except (UnsafeFile, UnicodeDecodeError, ValueError, PrefixError) as err:

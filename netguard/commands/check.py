@@ -8,20 +8,19 @@ exit 0, or 2 with --strict).
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from netguard.config import load_config
 from netguard.errors import EXIT_CONFIG, EXIT_OK, OptionError
 from netguard.features.reject import summarise_missing
-from netguard.interfaces import DEFAULT_INTERFACES, Stanza, read_interfaces
+from netguard.interfaces import DEFAULT_INTERFACES, NETGUARD_ENV, Stanza, env_key, read_interfaces
 from netguard.options import OPTIONS_BY_NAME, parse_option
 from netguard.prefixes.cache import cached_asns
 
 IPV6_ONLY = ("dad", "wait-dad", "wait-dad-failure")
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     path: str
     line: int
     iface: str
@@ -32,6 +31,21 @@ class Finding:
     def text(self) -> str:
         kind = "error" if self.error else "warning"
         return f"{self.path}:{self.line}: {self.iface}: {self.option}: {kind}: {self.message}"
+
+
+# Options of ifupdown and common packages that look like netguard's but are not typos of them.
+_OTHERS = {"dad-attempts", "dad-interval", "accept-ra", "request-prefix"}
+
+
+def near_miss(name: str) -> str | None:
+    """The netguard option an unknown option name was probably meant to be."""
+    import difflib
+
+    folded = name.lower().replace("_", "-")
+    if folded in OPTIONS_BY_NAME or folded in _OTHERS or env_key(name) in NETGUARD_ENV:
+        return None
+    close = difflib.get_close_matches(folded, list(OPTIONS_BY_NAME), n=1, cutoff=0.8)
+    return close[0] if close else None
 
 
 def check_stanza(stanza: Stanza, cached_asns: set[int] | None) -> list[Finding]:
@@ -65,8 +79,24 @@ def check_stanza(stanza: Stanza, cached_asns: set[int] | None) -> list[Finding]:
                 for asn in value:
                     if asn not in cached_asns:
                         add(line, summarise_missing([asn]))
-        if name in IPV6_ONLY and stanza.family != "inet6":
+        if name in IPV6_ONLY and stanza.family not in ("inet6", ""):
             add(lines[0], f"acts on IPv6 addresses only; move it to the `iface {stanza.iface} inet6` stanza")
+    for name, lines in stanza.spellings().items():
+        if len(lines) > 1:
+            spelled = ", ".join(f"{line.name!r} on line {line.line}" for line in lines)
+            add(
+                lines[-1]._replace(name=name),
+                f"spelled {len(lines)} ways ({spelled}): only the last reaches the hook; use one",
+                False,
+            )
+    for line in stanza.options:
+        guess = near_miss(line.name)
+        if guess:
+            add(
+                line,
+                f"unknown option; did you mean {guess}? (ifupdown passes unknown options on silently)",
+                False,
+            )
     if "wait-dad-failure" in by_name and "wait-dad" not in by_name:
         add(by_name["wait-dad-failure"][0], "has no effect without wait-dad", False)
     if "reject-asn-except" in by_name and "reject-asn" not in by_name:

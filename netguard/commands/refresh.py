@@ -18,7 +18,7 @@ from netguard import log
 from netguard.config import Config, load_config
 from netguard.errors import EXIT_FAILURE, EXIT_OK, OptionError
 from netguard.interfaces import DEFAULT_INTERFACES, read_interfaces
-from netguard.options import BadValue, parse_asn
+from netguard.options import BadValue, any_option_set, parse_asn, parse_options
 from netguard.prefixes import sources
 from netguard.prefixes.cache import CacheEntry, CacheError, cached_asns, now_utc, read_entry, write_entry
 from netguard.prefixes.prefix import Prefix
@@ -28,16 +28,14 @@ def configured_asns(path: str) -> list[int]:
     """Every ASN named in a reject-asn option of the interfaces configuration."""
     found: list[int] = []
     for stanza in read_interfaces(path):
-        for option in stanza.options:
-            if option.name != "reject-asn":
-                continue
-            for word in option.value.replace(",", " ").split():
-                try:
-                    asn = parse_asn(word)
-                except BadValue:
-                    continue  # `netguard check` reports it
-                if asn not in found:
-                    found.append(asn)
+        env = stanza.env()
+        if not any_option_set(env):
+            continue
+        try:
+            asns = parse_options(env, stanza.iface)["reject-asn"]  # exactly what the hook will ask for
+        except OptionError:
+            continue  # `netguard check` reports it
+        found.extend(asn for asn in asns if asn not in found)
     return found
 
 

@@ -8,11 +8,10 @@ man page's phase column read the same declarations.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     option: str  # the family's option, named in every message of the step
     phase: str
     order: int  # within the phase, lowest first; each declaration says why

@@ -7,7 +7,7 @@ of the interface (static, up-line, link-local, SLAAC) is ever tentative.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from netguard.actions import Action, MarkOptimistic, WaitForDad, Warn, WriteSysctl
 from netguard.context import HookContext
@@ -28,8 +28,7 @@ STEPS = (
 KERNEL_DEFAULT_ACCEPT_DAD = 1
 
 
-@dataclass(frozen=True)
-class DadState:
+class DadState(NamedTuple):
     exists: bool
     accept_dad: int | None  # None: the interface has no IPv6 configuration
     all_accept_dad: int | None

@@ -9,14 +9,17 @@ reads the state, holds the lock and hands the difference to apply.py
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from netguard.context import HookContext
 from netguard.errors import WARN
 from netguard.features import Step
 from netguard.options import POST_UP, PRE_DOWN
-from netguard.prefixes.cache import CacheEntry
-from netguard.prefixes.prefix import Prefix, format_prefix
-from netguard.prefixes.safety import Limits, Protected, screen
-from netguard.prefixes.setops import carve, collapse
+
+if TYPE_CHECKING:  # the prefix machinery is imported where it is used: a dad-only hook never pays for it
+    from netguard.prefixes.cache import CacheEntry
+    from netguard.prefixes.prefix import Prefix
+    from netguard.prefixes.safety import Limits, Protected
 
 OPTION = "reject-asn"
 STEPS = (
@@ -43,6 +46,10 @@ def plan_prefixes(
     limits: Limits,
 ) -> tuple[list[Prefix], list[str]]:
     """The collapsed prefixes of one family this stanza wants, and a warning per refusal."""
+    from netguard.prefixes.prefix import format_prefix
+    from netguard.prefixes.safety import screen
+    from netguard.prefixes.setops import carve, collapse
+
     warnings: list[str] = []
     origin: dict[Prefix, int] = {}
     for entry in entries:

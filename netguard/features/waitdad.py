@@ -6,8 +6,7 @@ watch.py, and hook.py turns the final verdict into an exit status.
 
 from __future__ import annotations
 
-import ipaddress
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 from netguard.actions import Action, WaitForDad
 from netguard.config import Config
@@ -16,6 +15,9 @@ from netguard.errors import AS_CONFIGURED, WARN, DadFailed, NetguardError, WaitT
 from netguard.features import Step
 from netguard.options import POST_UP, PRE_UP
 from netguard.state import RT_SCOPE_UNIVERSE, Address
+
+if TYPE_CHECKING:
+    import ipaddress
 
 OPTION = "wait-dad"
 STEPS = (
@@ -31,8 +33,7 @@ STEPS = (
 SLAAC_METHODS = frozenset({"auto"})
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     failed: tuple[Address, ...]  # DAD found a duplicate
     pending: tuple[Address, ...]  # still tentative
     missing: tuple[str, ...]  # awaited addresses not present at all yet
@@ -63,6 +64,8 @@ def parse_wanted(text: str) -> ipaddress.IPv6Address:
 
     ValueError for anything else: a length must be 0-128 in plain digits, all of it ASCII.
     """
+    import ipaddress
+
     address, slash, length = text.partition("/")
     if not text.isascii() or (
         slash and not (length.isdigit() and length == str(int(length)) and int(length) <= 128)
@@ -73,6 +76,8 @@ def parse_wanted(text: str) -> ipaddress.IPv6Address:
 
 def assess_wanted(addresses: list[Address], wanted: list[ipaddress.IPv6Address]) -> Verdict:
     """`netguard wait`: only the named addresses matter, on whatever interface (or the zone's)."""
+    import ipaddress
+
     by_address: dict[ipaddress.IPv6Address, list[Address]] = {}
     for found in addresses:
         by_address.setdefault(ipaddress.IPv6Address(found.address), []).append(found)

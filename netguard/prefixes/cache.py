@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import datetime
 import os
-import tempfile
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from netguard.errors import NetguardError
 from netguard.prefixes.prefix import Prefix, PrefixError, format_prefix, parse
-from netguard.safefile import UnsafeFile, check_directory, read_bounded
+from netguard.safefile import UnsafeFile, check_directory, read_bounded, write_atomic
 
 LINE_BYTES = 45  # " " + the longest canonical prefix (39 + "/128") + "\n"
 HEADER_BYTES = 4096
@@ -30,14 +29,13 @@ class CacheError(NetguardError):
     """A cache entry is missing, unsafe or unreadable: the whole entry is unused."""
 
 
-@dataclass(frozen=True)
-class CacheEntry:
+class CacheEntry(NamedTuple):
     asn: int
     source: str
     fetched: str
     data_time: str
     prefixes: tuple[Prefix, ...]
-    bad_lines: tuple[str, ...] = field(default=())  # kept out of prefixes, reported once
+    bad_lines: tuple[str, ...] = ()  # kept out of prefixes, reported once
 
 
 def entry_path(cache_dir: str, asn: int) -> str:
@@ -141,24 +139,7 @@ def write_entry(cache_dir: str, entry: CacheEntry) -> str:
     """temp file + fsync + rename + fsync(dir): readers see the old entry or the new, never half."""
     os.makedirs(cache_dir, mode=0o755, exist_ok=True)
     check_directory(cache_dir)
-    path = entry_path(cache_dir, entry.asn)
-    descriptor, temp = tempfile.mkstemp(prefix=f".AS{entry.asn}.", dir=cache_dir)
-    try:
-        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-            handle.write(format_entry(entry))
-            handle.flush()
-            os.fchmod(handle.fileno(), 0o644)
-            os.fsync(handle.fileno())
-        os.rename(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
-    directory = os.open(cache_dir, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-    return path
+    return write_atomic(cache_dir, f"AS{entry.asn}", format_entry(entry).encode("ascii"))
 
 
 def now_utc() -> str:

@@ -28,28 +28,36 @@ class PrefixError(ValueError):
 
 def parse_address(text: str) -> tuple[int, int]:
     """(version, value) of an address without length; no zone id, ASCII only."""
-    if not text.isascii() or len(text) > MAX_TEXT:
+    if len(text) > MAX_TEXT or not text.isascii():
         raise PrefixError("not an IPv4 or IPv6 address")
-    if "%" in text:
-        raise PrefixError("a zone id (%...) has no place in a prefix")
     version = 6 if ":" in text else 4
     try:
-        packed = socket.inet_pton(FAMILY[version], text)
+        return version, int.from_bytes(socket.inet_pton(FAMILY[version], text), "big")
     except OSError:
+        if "%" in text:
+            raise PrefixError("a zone id (%...) has no place in a prefix") from None
         raise PrefixError("not an IPv4 or IPv6 address") from None
-    return version, int.from_bytes(packed, "big")
+
+
+_LENGTHS = {str(n): n for n in range(129)}  # the only length texts there are: "0" .. "128"
 
 
 def parse(text: str) -> Prefix:
-    """ "2001:db8::/32" -> (6, 0x20010db8 << 96, 32), or PrefixError naming the rule broken."""
+    """ "2001:db8::/32" -> (6, 0x20010db8 << 96, 32), or PrefixError naming the rule broken.
+
+    Called once per line of every cache entry and wants file: the common
+    path is a dict lookup, inet_pton and int.from_bytes.
+    """
     address, slash, length_text = text.partition("/")
     if not slash:
         raise PrefixError("no /LENGTH")
     version, value = parse_address(address)
     bits = BITS[version]
-    if not (length_text.isascii() and length_text.isdigit()) or length_text != str(int(length_text)):
+    length = _LENGTHS.get(length_text)
+    if length is None:
+        if length_text.isascii() and length_text.isdigit() and length_text[0] != "0":
+            raise PrefixError(f"length /{length_text[:6]} is longer than IPv{version}'s {bits} bits")
         raise PrefixError("the length must be a plain decimal number")
-    length = int(length_text)
     if length > bits:
         raise PrefixError(f"length /{length} is longer than IPv{version}'s {bits} bits")
     if value & ((1 << (bits - length)) - 1):

@@ -10,7 +10,7 @@ things are passed in.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from netguard.prefixes.prefix import Prefix, contains, format_address, format_prefix, last, parse
 
@@ -29,8 +29,7 @@ SPECIAL_PURPOSE = tuple(
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Protected:
+class Protected(NamedTuple):
     """The host's own things, read from the kernel and /etc/resolv.conf."""
 
     own: frozenset[Address] = frozenset()  # addresses of every interface
@@ -39,8 +38,7 @@ class Protected:
     onlink: frozenset[Prefix] = frozenset()  # prefixes of every interface's addresses
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     min_length_v6: int = 16
     min_length_v4: int = 8
     allow_special: bool = False

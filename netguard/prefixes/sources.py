@@ -19,8 +19,7 @@ import socket
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from netguard import __version__
 from netguard.errors import NetguardError, shown
@@ -38,8 +37,7 @@ class _Expired(BaseException):
     """Raised by the timer signal; a BaseException so no library's `except Exception` can swallow it."""
 
 
-@dataclass(frozen=True)
-class Fetched:
+class Fetched(NamedTuple):
     source: str  # "ripestat" (announced), "irr" (registered), "mirror:..." (another host's cache)
     data_time: str
     prefixes: tuple[Prefix, ...]

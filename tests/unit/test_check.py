@@ -97,3 +97,23 @@ def test_status_says_when_there_is_nothing_to_show():
 
     empty = {"interfaces": {}, "routes": {"inet": {"installed": 0, "extra": []}}, "cache": {}, "problems": []}
     assert render(empty) == "no interface uses a netguard option, and no netguard route is installed"
+
+
+def test_spellings_typos_and_comments_are_named(tmp_path):
+    text = (
+        "iface eth0 inet6 manual\n    Wait-Dad 5\n    wait_dad 7\n    wait-dda 5\n"
+        "    reject-asn 64500 # Cogent\n"
+    )
+    result = run_check(tmp_path, text)
+    path = tmp_path / "interfaces"
+    out = result.stdout
+    assert (
+        f"{path}:3: eth0: wait-dad: warning: spelled 2 ways ('Wait-Dad' on line 2, 'wait_dad' on line 3)"
+        in out
+    )
+    assert f"{path}:4: eth0: wait-dda: warning: unknown option; did you mean wait-dad?" in out
+    assert (
+        f"{path}:5: eth0: reject-asn: error: bad value '64500 # Cogent'; interfaces(5) has no end-of-line comments"
+        in out
+    )
+    assert result.returncode == 2

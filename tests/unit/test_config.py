@@ -73,6 +73,6 @@ def test_every_key_is_documented_in_the_shipped_file():
     from tests.sandbox import SHIPPED_CONFIG
 
     shipped = SHIPPED_CONFIG.read_text()
-    for name in Config.__dataclass_fields__:
+    for name in Config._fields:
         assert Config.key(name) in shipped, f"{Config.key(name)} missing from debian/netguard.conf"
     assert parse_config(shipped) == Config()

@@ -52,5 +52,23 @@ def test_every_subcommand_is_in_netguard_8_and_the_readme():
 
 def test_every_configuration_key_is_in_netguard_8():
     page = man_page("netguard", 8)
-    for field in Config.__dataclass_fields__:
+    for field in Config._fields:
         assert Config.key(field) in page.replace("\n", " "), f"{Config.key(field)} not in netguard(8)"
+
+
+def test_the_readmes_stanza_examples_pass_netguard_check(tmp_path):
+    if INSTALLED:
+        return  # the README is not installed; the checkout's run covers it
+    import re
+
+    from netguard.commands.check import check_stanza
+    from netguard.interfaces import read_interfaces
+
+    blocks = re.findall(r"```\n(.*?)```", (CHECKOUT / "README.md").read_text(), flags=re.S)
+    examples = [b for b in blocks if "\niface " in "\n" + b]
+    assert len(examples) >= 2
+    for number, block in enumerate(examples):
+        path = tmp_path / f"example{number}"
+        path.write_text(block)
+        findings = [f for stanza in read_interfaces(str(path)) for f in check_stanza(stanza, None)]
+        assert not [f for f in findings if f.error], (block, [f.text() for f in findings])
