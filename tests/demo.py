@@ -45,7 +45,31 @@ def main() -> int:
         peer.exec("ip", "-6", "addr", "add", "2001:db8::2/64", "dev", "eth0", "nodad")
         show("wait-dad 5, while the peer already uses 2001:db8::2", host, "    wait-dad 5\n")
     print("\nnamespaces removed")
+    show_reject_asn()
     return 0
+
+
+def show_reject_asn() -> None:
+    """The blog's second problem: IPv6 to one network broken; a client connecting by name."""
+    from tests import broken_path as bp
+
+    print("\n== reject-asn: the router drops IPv6 towards far.example's network (no ICMP), IPv4 works")
+    client = bp.CLIENTS["python socket.create_connection"]
+    with bp.broken_path("ngdr") as path:
+        bp.import_far_as(path)
+        path.break_ipv6()
+        for title, extra in (("without netguard", ""), ("with reject-asn 64500", "    reject-asn 64500\n")):
+            path.host.write_interfaces(bp.STANZA + extra)
+            path.host.ifup("eth0")
+            took, via = bp.time_client(path, client, cap=10)
+            shown = (
+                f"still waiting after {took:.0f} s (stopped)"
+                if took >= 10
+                else f"{took * 1000:.0f} ms, via {via}"
+            )
+            print(f"   {title}: python socket.create_connection('far.example', ...): {shown}")
+            path.host.ifdown("eth0")
+    print("namespaces removed")
 
 
 if __name__ == "__main__":
