@@ -73,6 +73,9 @@ bench: ## figures for the README (root for the namespace ones)
 	$(PYTHON) -m bench.wait_dad
 	$(PYTHON) -m bench.routes
 	$(PYTHON) -m bench.reject_hook
+	$(PYTHON) -m bench.hook_phases
+	$(PYTHON) -m bench.fallback
+	$(PYTHON) -m bench.duplicate
 
 clean:
 	rm -rf out build .pybuild debian/netguard debian/.debhelper debian/files \

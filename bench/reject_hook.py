@@ -1,15 +1,18 @@
-"""reject-asn end to end: the real ifup/ifdown with 100k cached prefixes.
+"""reject-asn end to end: the real ifup/ifdown, against `ip -batch` of the same routes in the same run.
 
-Times `netguard import`, ifup (cache read, safety screen, collapse, wants,
-dump, batches), a second ifup with nothing to change, and ifdown; against
-the obvious alternative in the same namespace: `ip -batch` of the same
-prefixes, which has no cache, no safety screen and no reconciliation.
-Usage (root): python3 -m bench.reject_hook [COUNT]
+For each size (1k, 20k, 100k, 300k cached prefixes that do not collapse):
+ifup (cache read, safety screen, collapse, wants, dump, batches, verify),
+ifup again with nothing to change, ifup after 1% of the prefixes changed
+(a refreshed cache entry), ifdown; and `ip -batch` adding then deleting the
+same list in the same namespace. Also `netguard import` at 100k, and the
+hook's peak RSS at the largest size (the maximum over ifup's descendants).
+Usage (root): python3 -m bench.reject_hook [SIZE...]
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 
@@ -17,40 +20,78 @@ from bench import timed
 from tests import sandbox
 
 
-def main() -> int:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    if os.geteuid() != 0:
-        print("needs root (network namespaces)", file=sys.stderr)
-        return 1
-    # Every other /56, so nothing collapses: COUNT routes.
-    prefixes = [f"2001:db8:{2 * n >> 8:x}:{2 * n & 0xFF:x}00::/56" for n in range(count)]
+def prefixes(count: int, shift: int = 0) -> list[str]:
+    """Every other /56, so nothing collapses; `shift` moves the first ones elsewhere (a changed entry)."""
+    return [f"2001:db8:{2 * (n + shift) >> 8:x}:{2 * (n + shift) & 0xFF:x}00::/56" for n in range(count)]
+
+
+def peak_rss_mb(argv: list[str]) -> float:
+    """Largest resident set of any process argv starts (the hook), in MB."""
+    code = (
+        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, *argv], check=True, capture_output=True, text=True
+    ).stdout
+    return int(out) / 1024
+
+
+def run_size(count: int, rss: bool) -> list[tuple[str, float]]:
     with sandbox.throwaway_link("ngrh", "ngrhp") as (host, _peer):
         config = host.etc / "netguard" / "netguard.conf"
-        config.write_text(config.read_text() + "Reject-Allow-Special: yes\n")
+        config.write_text(config.read_text() + "Reject-Allow-Special: yes\nReject-Max-Routes: 1000000\n")
         listing = host.netguard_state.parent / "prefixes.txt"
-        listing.write_text("".join(p + "\n" for p in prefixes))
+        listing.write_text("".join(p + "\n" for p in prefixes(count)))
+        changed = host.netguard_state.parent / "changed.txt"
+        changed.write_text("".join(p + "\n" for p in prefixes(count, shift=count // 100 + count)[: count // 100])
+                           + "".join(p + "\n" for p in prefixes(count)[count // 100 :]))  # fmt: skip
         host.write_interfaces("iface eth0 inet6 manual\n    reject-asn 64500\n")
-        rows = [
-            ("netguard import (cache write)", timed(host.netguard, "import", "64500", str(listing))),
-            ("ifup, routes installed", timed(host.ifup, "eth0")),
+        ifup = ["ip", "netns", "exec", host.name, "ifup", "--state-dir", host.state_dir, "eth0"]
+        rows = [(f"netguard import ({count:,})", timed(host.netguard, "import", "64500", str(listing)))]
+        if rss:
+            rows.append(("ifup: the hook's peak RSS (MB)", peak_rss_mb(ifup)))
+            host.ifdown("eth0")
+        rows.append(("ifup", timed(host.ifup, "eth0")))
+        rows.append(
             (
                 "ifup again, nothing to change",
                 timed(host.exec, "ifup", "--force", "--state-dir", host.state_dir, "eth0"),
-            ),
-            ("ifdown, routes removed", timed(host.ifdown, "eth0")),
-        ]
-        batch = host.netguard_state.parent / "batch"
-        batch.write_text("".join(f"route add unreachable {p} proto 241\n" for p in prefixes))
-        rows.append(
-            (
-                "alternative: ip -batch add (no safety, no reconcile)",
-                timed(host.exec, "ip", "-batch", str(batch)),
             )
         )
+        host.netguard("import", "64500", str(changed))
+        rows.append(
+            (
+                "ifup again after 1% changed",
+                timed(host.exec, "ifup", "--force", "--state-dir", host.state_dir, "eth0"),
+            )
+        )
+        rows.append(("ifdown", timed(host.ifdown, "eth0")))
+        for verb in ("add", "del"):
+            batch = host.netguard_state.parent / f"batch-{verb}"
+            batch.write_text("".join(f"route {verb} unreachable {p} proto 241\n" for p in prefixes(count)))
+            rows.append((f"alternative: ip -batch {verb}", timed(host.exec, "ip", "-batch", str(batch))))
         subprocess.run(["ip", "-n", host.name, "-6", "route", "flush", "proto", "241"], check=True)
-    print(f"reject-asn with {count:,} prefixes, real ifup in a namespace")
-    for name, seconds in rows:
-        print(f"{name:55} {seconds:7.2f} s")
+    return rows
+
+
+def main() -> int:
+    sizes = [int(a) for a in sys.argv[1:]] or [1_000, 20_000, 100_000, 300_000]
+    if os.geteuid() != 0:
+        print("needs root (network namespaces)", file=sys.stderr)
+        return 1
+    resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+    for count in sizes:
+        rows = dict(run_size(count, rss=count == max(sizes)))
+        add, delete = rows["alternative: ip -batch add"], rows["alternative: ip -batch del"]
+        print(f"\nreject-asn with {count:,} prefixes, real ifup in a namespace")
+        for name, value in rows.items():
+            if name.endswith("(MB)"):
+                print(f"{name:45} {value:8.0f} MB")
+                continue
+            base = add if name.startswith("ifup") else delete if name == "ifdown" else None
+            ratio = f"  {value / base:5.2f}x ip -batch {'add' if base is add else 'del'}" if base else ""
+            print(f"{name:45} {value:8.3f} s{ratio}")
     return 0
 
 

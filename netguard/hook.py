@@ -124,7 +124,10 @@ class Run:
         self.record.reject.update(families)
         self.save()  # before the routes: an ifdown after a kill -9 still knows to withdraw them
         record = StanzaRecord(
-            tuple(ctx.options[reject.OPTION]), tuple(ctx.options["reject-asn-except"]), ctx.gateway
+            tuple(ctx.options[reject.OPTION]),
+            tuple(ctx.options["reject-asn-except"]),
+            ctx.gateway,
+            tuple(ctx.options["reject-asn-probe"]),
         )
         reconcile.apply_stanza(self.config, ctx.iface, families, record)
 

@@ -125,6 +125,38 @@ def parse_prefix(word: str) -> Prefix:
         ) from None
 
 
+MAX_PROBE_TARGETS = 8
+
+
+def parse_probe_target(word: str) -> str:
+    """ADDRESS (ICMP echo) or ADDRESS:PORT / [IPV6]:PORT (a TCP connection); kept as written, checked here."""
+    from netguard.prefixes.prefix import PrefixError, parse_address
+
+    address, port = split_target(word)
+    try:
+        parse_address(address)
+    except PrefixError:
+        raise BadValue(
+            "accepted: probe targets such as 2001:db8::1, [2001:db8::1]:443 or 192.0.2.1:80"
+        ) from None
+    if port is not None and not (_plain_digits(port, 5) and 0 < int(port) < 65536):
+        raise BadValue("accepted: a TCP port from 1 to 65535 after the address")
+    return word
+
+
+def split_target(word: str) -> tuple[str, str | None]:
+    """("2001:db8::1", "443") from "[2001:db8::1]:443"; (address, None) for a bare address."""
+    if word.startswith("["):
+        address, bracket, rest = word[1:].partition("]")
+        if not bracket or not rest.startswith(":"):
+            return word, None  # parse_address refuses it
+        return address, rest[1:]
+    if word.count(":") == 1:  # IPv4:PORT (an IPv6 address has more colons)
+        address, _, port = word.partition(":")
+        return address, port
+    return word, None
+
+
 OPTIONS: tuple[Option, ...] = (
     Option(
         name="dad",
@@ -176,6 +208,17 @@ OPTIONS: tuple[Option, ...] = (
         example="reject-asn-except 2001:db8:100::/48",
         multi=True,
     ),
+    Option(
+        name="reject-asn-probe",
+        parse=parse_probe_target,
+        default=(),
+        accepted=f"up to {MAX_PROBE_TARGETS} addresses (ICMP echo) or ADDRESS:PORT, [IPV6]:PORT (TCP)",
+        help="Probe targets inside the rejected ASes: the reject routes stay only while every target is "
+        "unreachable through this interface (3 probe rounds in a row decide), and come back when they "
+        "are unreachable again; installed until the first verdict. `netguard probe` (its timer) probes.",
+        example="reject-asn-probe [2001:db8:f00::10]:443",
+        multi=True,
+    ),
 )
 
 OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
@@ -211,6 +254,8 @@ def parse_option(option: Option, raw: str, iface: str) -> Any:
                 raise _bad(option, word, err, iface) from None
             if value not in values:
                 values.append(value)
+        if option.name == "reject-asn-probe" and len(values) > MAX_PROBE_TARGETS:
+            raise OptionError(f"{len(values)} targets; give at most {MAX_PROBE_TARGETS}", iface, option.name)
         return tuple(values)
     lines = [line.strip() for line in raw.split("\n") if line.strip()]
     if len(lines) > 1:

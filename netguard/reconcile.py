@@ -152,7 +152,16 @@ def transaction(
     return outcomes
 
 
-def inputs(config: Config, record: wants.StanzaRecord, protected: Protected) -> str:
+def probe_withdrawn(config: Config, record: wants.StanzaRecord, iface: str) -> bool:
+    """reject-asn-probe found the ASes reachable through the interface: its routes are withdrawn."""
+    if not record.probes:
+        return False
+    from netguard import probing
+
+    return probing.withdrawn(probing.load(config.state_dir, iface))
+
+
+def inputs(config: Config, record: wants.StanzaRecord, protected: Protected, iface: str) -> str:
     """A fingerprint of everything one stanza's plan depends on: the same inputs give the same plan.
 
     The stanza's record, the limits, the host's protected things and each
@@ -171,6 +180,7 @@ def inputs(config: Config, record: wants.StanzaRecord, protected: Protected) -> 
             identities.append((asn, 0, 0, 0))
     facts = (
         record,
+        probe_withdrawn(config, record, iface),
         limits(config),
         sorted(protected.own),
         sorted(protected.gateways),
@@ -188,7 +198,10 @@ def plan_stanza(
     """One stanza's wants from the cache, after the safety screen: the hook's post-up and refresh's re-apply."""
     from netguard.prefixes.cache import CacheError, read_entry
 
-    fingerprint = inputs(config, record, protected)
+    fingerprint = inputs(config, record, protected, iface)
+    if probe_withdrawn(config, record, iface):
+        log.info(iface, reject.OPTION, "the probe targets answer through this interface: no reject routes")
+        return {(iface, family): wants.Wants(record, (), fingerprint) for family in families}
     entries = []
     missing = []
     for asn in record.asns:
@@ -216,7 +229,7 @@ def replan(config: Config, iface: str, families: list[str], record: wants.Stanza
     """The decision for one stanza: plan again only what its inputs changed for."""
 
     def decide(current: dict[wants.Key, wants.Wants], protected: Protected) -> Changes:
-        fingerprint = inputs(config, record, protected)
+        fingerprint = inputs(config, record, protected, iface)
         stale = [f for f in families if (had := current.get((iface, f))) is None or had.inputs != fingerprint]
         return dict(plan_stanza(config, iface, stale, record, protected)) if stale else {}
 
@@ -237,10 +250,14 @@ def apply_stanza(
 
 
 def withdraw(config: Config, iface: str, families: list[str]) -> list[Outcome]:
-    """The interface goes down: it wants nothing, whatever its stanza says now."""
-    outcomes = transaction(
-        config, iface, lambda _current, _protected: dict.fromkeys((iface, f) for f in families), families
-    )
+    """The interface goes down: it wants nothing, whatever its stanza says now (and its probe verdict goes)."""
+    from netguard import probing
+
+    def decide(_current: dict[wants.Key, wants.Wants], _protected: Protected) -> Changes:
+        probing.clear(config.state_dir, iface)
+        return dict.fromkeys((iface, f) for f in families)
+
+    outcomes = transaction(config, iface, decide, families)
     for outcome in outcomes:
         log.info(
             iface, reject.OPTION, f"{outcome.family}: kernel -{outcome.deleted} (+{outcome.added} healed)"
@@ -264,3 +281,26 @@ def reapply_all(config: Config) -> list[Outcome]:
         return changes
 
     return transaction(config, "", decide, [])
+
+
+def probed(config: Config, iface: str, reachable: bool, line: str) -> tuple[bool, str] | None:
+    """A probe round's result, under the lock: (routes withdrawn now, the verdict) when the verdict
+    changed, else None. An interface that went down meanwhile is left alone."""
+    from netguard import probing
+
+    changed: list[tuple[bool, str]] = []
+
+    def decide(current: dict[wants.Key, wants.Wants], protected: Protected) -> Changes:
+        mine = {key: value for key, value in current.items() if key[0] == iface and value.record.probes}
+        if not mine:
+            return {}  # ifdown ran while we probed: the result is no one's
+        before = probing.load(config.state_dir, iface)
+        after = probing.next_state(before, reachable, line)
+        probing.save(config.state_dir, iface, after)
+        if probing.withdrawn(before) != probing.withdrawn(after):
+            changed.append((probing.withdrawn(after), after.verdict))
+        record = next(iter(mine.values())).record
+        return replan(config, iface, sorted(family for _i, family in mine), record)(current, protected)
+
+    transaction(config, iface, decide, [])
+    return changed[0] if changed else None

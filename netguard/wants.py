@@ -27,7 +27,7 @@ from netguard.safefile import UnsafeFile, check_directory, open_lock, read_bound
 
 FAMILIES = ("inet", "inet6")
 VERSIONS = {"inet": 4, "inet6": 6}
-MAGIC = "netguard-wants: 2"
+MAGIC = "netguard-wants: 3"
 _TEMP = ".tmp."
 _BAD = ".bad."
 
@@ -44,6 +44,7 @@ class StanzaRecord(NamedTuple):
     asns: tuple[int, ...]
     exceptions: tuple[Prefix, ...]
     gateway: str
+    probes: tuple[str, ...] = ()  # reject-asn-probe targets: routes only while they are unreachable
 
 
 class Wants(NamedTuple):
@@ -97,6 +98,7 @@ def format_wants(wants: Wants) -> bytes:
             f"asns: {' '.join(map(str, record.asns))}",
             f"except: {' '.join(format_prefix(p) for p in record.exceptions)}",
             f"gateway: {record.gateway}",
+            f"probes: {' '.join(record.probes)}",
             f"inputs: {wants.inputs}",
             f"count: {len(wants.prefixes)}",
         ]
@@ -126,6 +128,7 @@ def parse_wants(data: bytes, version: int) -> Wants:
         raise ValueError("bad AS number")
     exceptions = tuple(parse(p) for p in _header(lines, "except").split())
     gateway = _header(lines, "gateway")
+    probes = tuple(_header(lines, "probes").split())
     inputs = _header(lines, "inputs")
     count_text = _header(lines, "count")
     width = BITS[version] // 8
@@ -140,7 +143,7 @@ def parse_wants(data: bytes, version: int) -> Wants:
         if length > bits or value & ((1 << (bits - length)) - 1):
             raise ValueError(f"record {offset // (width + 1)}: not a prefix")
         prefixes.append((version, value, length))
-    record = StanzaRecord(tuple(int(a) for a in asn_words), exceptions, gateway)
+    record = StanzaRecord(tuple(int(a) for a in asn_words), exceptions, gateway, probes)
     return Wants(record, tuple(prefixes), inputs)
 
 

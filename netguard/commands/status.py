@@ -136,7 +136,23 @@ def build(config: Config, interfaces_path: str, only: list[str]) -> dict:
                 "installed": len(wanted) - len(missing),
                 "missing": missing,
                 "per_asn": per_asn,
+                "because": "static option",
             }
+            if record.probes:
+                from netguard import probing
+
+                probe = probing.load(config.state_dir, name)
+                entry["reject"][family]["probe"] = {
+                    "targets": list(record.probes),
+                    "verdict": probe.verdict,
+                    "streak": probe.streak,
+                    "last": probe.last,
+                }
+                entry["reject"][family]["because"] = (
+                    "withdrawn: the probe targets answer through this interface"
+                    if probing.withdrawn(probe)
+                    else f"static option, kept by the probe ({probe.verdict})"
+                )
         report["interfaces"][name] = entry
     for family in reject.FAMILIES:
         union = {p for (_iface, f), wanted in current.items() if f == family for p in wanted.prefixes}
@@ -165,6 +181,12 @@ def render(report: dict) -> str:
                 f"{len(routes['missing'])} missing"
                 + (f" ({', '.join(routes['missing'][:3])} ...)" if routes["missing"] else "")
             )
+            lines.append(f"    routes: {routes['because']}")
+            if "probe" in routes:
+                probe = routes["probe"]
+                lines.append(
+                    f"    probe {' '.join(probe['targets'])}: {probe['verdict']}; last: {probe['last'] or 'none yet'}"
+                )
             for asn, counts in routes["per_asn"].items():
                 lines.append(f"    {asn}: {counts['covered']} of {counts['cached']} cached prefixes covered")
     for family, routes in report["routes"].items():

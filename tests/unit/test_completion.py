@@ -35,10 +35,11 @@ def complete(line: str) -> list[str]:
 
 def test_commands_complete():
     assert complete("netguard st") == ["status"]
-    assert set(complete("netguard ")) == {"wait", "import", "refresh", "status", "check", "options"}
+    assert set(complete("netguard ")) == {"wait", "import", "refresh", "probe", "status", "check", "options"}
 
 
 def test_subcommand_options_complete():
     assert complete("netguard status --j") == ["--json"]
     assert complete("netguard refresh --f") == ["--force"]
     assert complete("netguard check --s") == ["--strict"]
+    assert complete("netguard probe --r") == ["--rounds"]

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import require
 from tests.sandbox import CHECKOUT, INSTALLED
 
-UNITS = ["netguard-refresh.service"]
+UNITS = ["netguard-refresh.service", "netguard-probe.service"]
 
 
 def unit_file(name: str, tmp_path: Path) -> Path:
