@@ -40,6 +40,6 @@ def test_commands_complete():
 
 def test_subcommand_options_complete():
     assert complete("netguard status --j") == ["--json"]
-    assert complete("netguard refresh --f") == ["--force"]
+    assert complete("netguard refresh --fo") == ["--force"]
     assert complete("netguard check --s") == ["--strict"]
     assert complete("netguard probe --r") == ["--rounds"]
