@@ -137,9 +137,14 @@ def read_entry(cache_dir: str, asn: int, max_routes: int) -> CacheEntry:
 
 def write_entry(cache_dir: str, entry: CacheEntry) -> str:
     """temp file + fsync + rename + fsync(dir): readers see the old entry or the new, never half."""
-    os.makedirs(cache_dir, mode=0o755, exist_ok=True)
-    check_directory(cache_dir)
-    return write_atomic(cache_dir, f"AS{entry.asn}", format_entry(entry).encode("ascii"))
+    try:
+        os.makedirs(cache_dir, mode=0o755, exist_ok=True)
+        check_directory(cache_dir)
+        return write_atomic(cache_dir, f"AS{entry.asn}", format_entry(entry).encode("ascii"))
+    except OSError as err:  # disk full, read-only file system ...: the old entry, if any, is untouched
+        raise CacheError(
+            f"AS{entry.asn}: cannot write to {cache_dir}: {err.strerror}; the cache is as it was"
+        ) from None
 
 
 def now_utc() -> str:
