@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -99,7 +100,7 @@ def test_every_warning_and_error_of_a_hook_reaches_syslog(tmp_path, make_namespa
     make_namespace()
     hook = tmp_path / "if-up.d" / "netguard"
     hook.parent.mkdir()
-    hook.write_text(hook_wrapper() if not INSTALLED else open("/usr/lib/netguard/netguard").read())
+    hook.write_text(hook_wrapper() if not INSTALLED else Path("/usr/lib/netguard/netguard").read_text())
     hook.chmod(0o755)
     receiver = tmp_path / "receiver.py"
     receiver.write_text(SYSLOG_RECEIVER)
