@@ -104,9 +104,11 @@ def test_refresh_racing_ifdown_never_brings_the_routes_back(make_host, make_name
 
 @pytest.mark.parametrize(
     "content",
-    [b"\x00\xff random bytes \x80\n", b"netguard-wants: 1\nasns: 64999\nexcept: \ngateway: \n2a0d::/abc\n",
-     b"netguard-wants: 1\nasns: 64999\nexcept: \ngateway: \n2a0d::/200\n"],
-    ids=["random-bytes", "bad-length", "too-long"],
+    [b"\x00\xff random bytes \x80\n",
+     b"netguard-wants: 3\nasns: 64999\nexcept: 2a0d::/abc\ngateway: \nprobes: \ninputs: x\ncount: 0\n\n",
+     b"netguard-wants: 3\nasns: 64999\nexcept: \ngateway: \nprobes: \ninputs: x\ncount: 1\n\n" + bytes(16) + b"\xc8",
+     b"netguard-wants: 3\nasns: 64999\nexcept: \ngateway: \nprobes: \ninputs: x\ncount: 2\n\n" + bytes(17)],
+    ids=["random-bytes", "bad-prefix-text", "length-200", "short-records"],
 )  # fmt: skip
 def test_a_corrupt_wants_file_is_set_aside_and_never_stops_another_interface(host, content):
     import_asn(host, 64500, blocks(0, 3))
@@ -128,12 +130,16 @@ def test_a_corrupt_wants_file_is_set_aside_and_never_stops_another_interface(hos
 
 
 def test_a_tampered_wants_file_cannot_install_a_default_route(host):
+    from netguard import wants
+    from netguard.prefixes.prefix import parse
+
     import_asn(host, 64500, blocks(0, 3))
     host.write_interfaces(stanza("eth0", "reject-asn 64500"))
     (host.netguard_state / "reject").mkdir(parents=True)
-    (host.netguard_state / "reject" / "inet6.eth9").write_text(
-        "netguard-wants: 1\nasns: 64999\nexcept: \ngateway: \n::/0\n2001:db8:ff::/48\n"
+    tampered = wants.Wants(
+        wants.StanzaRecord((64999,), (), ""), (parse("::/0"), parse("2001:db8:ff::/48")), "x"
     )
+    (host.netguard_state / "reject" / "inet6.eth9").write_bytes(wants.format_wants(tampered))
     result = host.ifup("eth0")
     assert "a wants file holds ::/0: a default route; not installed" in result.stderr
     assert "::/0" not in routes(host) and "default" not in routes(host)
