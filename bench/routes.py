@@ -3,8 +3,7 @@
 In one throwaway namespace, for 1k/10k/100k unreachable routes: netguard's
 struct-packed netlink batches (apply.change_routes), `ip -batch`, pyroute2
 one call per route (1k/10k), and the blog's loop of one `ip route add`
-process per route (1k). Then a re-apply through the full reconcile path
-(lock, wants file, dump, diff, batches) after 1% of the prefixes changed.
+process per route (1k). (The whole reconcile path is bench/reject_hook.py.)
 Prefixes: real IPv4 prefixes from ../shared/data (RouteViews 2015) when it is
 there, else synthetic ones. Usage (root): python3 -m bench.routes
 """
@@ -18,7 +17,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench import timed
@@ -109,31 +107,6 @@ def inside() -> None:
             add = timed(blog_loop, nets)
             netguard_apply(nets, [])
             row("blog: one `ip route add` per route", size, add, None)
-    reapply(every)
-
-
-def reapply(every: list) -> None:
-    """Full reconcile path: 100k installed, then 1% withdrawn and 1% new."""
-    from netguard import reconcile
-    from netguard.config import Config
-
-    with tempfile.TemporaryDirectory() as state_dir:
-        config = Config(state_dir=state_dir, reject_max_routes=1_000_000)
-        start = time.perf_counter()
-        first = reconcile.set_wants(config, "eth0", "inet", every)
-        initial = time.perf_counter() - start
-        changed = every[1000:] + [
-            ipaddress.ip_network((int(ipaddress.ip_address("12.0.0.0")) + n * 256, 24)) for n in range(1000)
-        ]
-        start = time.perf_counter()
-        second = reconcile.set_wants(config, "eth0", "inet", changed)
-        again = time.perf_counter() - start
-        assert first and second
-        print(
-            f"\nreconcile (lock, wants file, dump, diff, batches), 100k wanted: first {initial:.3f} s "
-            f"(+{first.added}); 1% changed: {again:.3f} s, touched {second.added + second.deleted} routes "
-            f"(+{second.added} -{second.deleted})"
-        )
 
 
 def main() -> int:
