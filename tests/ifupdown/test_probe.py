@@ -122,3 +122,39 @@ def test_a_bad_probe_target_fails_pre_up(path):
     result = path.host.ifup("eth0", check=False)
     assert result.returncode != 0
     assert "netguard: eth0: reject-asn-probe: bad value 'far.example:80'" in result.stderr
+
+
+COUNTER = """\
+import socket, sys
+listener = socket.socket(socket.AF_INET6)
+listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+listener.bind(("::", 9000))
+listener.listen(16)
+listener.settimeout(float(sys.argv[1]))
+print("ready", flush=True)
+count = 0
+try:
+    while True:
+        listener.accept()[0].close()
+        count += 1
+except OSError:
+    pass
+print(count, flush=True)
+"""
+
+
+def test_one_probe_per_target_per_round_and_rounds_a_second_apart(path):
+    path.host.write_interfaces(bp.STANZA + f"    reject-asn 64500\n    reject-asn-probe [{bp.FAR_V6}]:9000\n")
+    path.host.ifup("eth0")
+    counter = subprocess.Popen(
+        ["ip", "netns", "exec", path.far.name, "/usr/bin/python3", "-c", COUNTER, "8"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert counter.stdout is not None and counter.stdout.readline().strip() == "ready"
+    started = time.monotonic()
+    probe(path, "--rounds", "3", "--interval", "1")
+    took = time.monotonic() - started
+    counted, _ = counter.communicate(timeout=30)
+    assert int(counted.strip()) == 3  # one connection per target per round, no retries
+    assert took >= 2.0  # rounds at least --interval apart
+    path.host.ifdown("eth0")
