@@ -162,10 +162,11 @@ def read_interfaces(path: str = DEFAULT_INTERFACES, _seen: set[str] | None = Non
                 for included in sorted(glob.glob(pattern)):
                     stanzas.extend(read_interfaces(included, seen))
             elif keyword == "source-directory" and len(words) >= 2:
-                directory = words[1] if os.path.isabs(words[1]) else os.path.join(base, words[1])
-                for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
-                    if _SOURCE_DIRECTORY_NAME.match(name):
-                        stanzas.extend(read_interfaces(os.path.join(directory, name), seen))
+                pattern = words[1] if os.path.isabs(words[1]) else os.path.join(base, words[1])
+                for directory in sorted(glob.glob(pattern)):  # ifupdown2 takes a wildcard here too
+                    for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
+                        if _SOURCE_DIRECTORY_NAME.match(name):
+                            stanzas.extend(read_interfaces(os.path.join(directory, name), seen))
         elif current is not None:
             current.options.append(OptionLine(keyword, " ".join(words[1:]), path, number))
     return stanzas

@@ -59,3 +59,12 @@ def test_only_newlines_end_lines(tmp_path):
     )
     assert found["eth0"].line == 2
     assert found["eth0"].env() == {"IF_WAIT_DAD": "5"}
+
+
+def test_source_directory_with_a_wildcard(tmp_path):
+    for part in ("a.d", "b.d"):
+        (tmp_path / part).mkdir()
+    (tmp_path / "a.d" / "eth0").write_text("iface eth0 inet6 manual\n    wait-dad 5\n")
+    (tmp_path / "b.d" / "eth1").write_text("iface eth1 inet6 manual\n    dad off\n")
+    (tmp_path / "interfaces").write_text("source-directory *.d\n")
+    assert sorted(s.iface for s in read_interfaces(str(tmp_path / "interfaces"))) == ["eth0", "eth1"]
