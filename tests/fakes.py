@@ -30,6 +30,14 @@ RECORDED = Path(__file__).parent / "data" / "ris-prefixes-AS3333.json"
 DRIP_INTERVAL = 0.5
 
 
+def drip(stream, data: bytes) -> None:
+    """A slow or hostile server: one byte every DRIP_INTERVAL."""
+    for byte in data:
+        stream.write(bytes([byte]))
+        stream.flush()
+        time.sleep(DRIP_INTERVAL)
+
+
 def ripestat_answer(
     asn: str,
     originating: list[str],
@@ -153,10 +161,7 @@ class RipestatServer:
             handler.end_headers()
             return
         if fault == "drip-status":  # the status line itself, a byte at a time
-            for byte in b"HTTP/1.1 200 OK\r\n" * 100:
-                handler.wfile.write(bytes([byte]))
-                handler.wfile.flush()
-                time.sleep(DRIP_INTERVAL)
+            drip(handler.wfile, b"HTTP/1.1 200 OK\r\n" * 100)
             return
         if fault == "truncated":
             body = body[: len(body) // 2]
@@ -178,10 +183,7 @@ class RipestatServer:
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
         if fault == "drip":  # headers at once, then the body a byte every 0.5 s
-            for byte in body:
-                handler.wfile.write(bytes([byte]))
-                handler.wfile.flush()
-                time.sleep(DRIP_INTERVAL)
+            drip(handler.wfile, body)
             return
         handler.wfile.write(body)
 
@@ -212,11 +214,7 @@ class IrrServer:
                         continue
                     reply = owner.reply(query)
                     if owner.fault == "drip" and query[:2] in ("!g", "!6"):
-                        reply = b"A1000000\n" + b"2001:db8::/32 " * 100
-                        for byte in reply:
-                            self.wfile.write(bytes([byte]))
-                            self.wfile.flush()
-                            time.sleep(DRIP_INTERVAL)
+                        drip(self.wfile, b"A1000000\n" + b"2001:db8::/32 " * 100)
                         return
                     self.wfile.write(reply)
 

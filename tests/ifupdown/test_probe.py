@@ -37,6 +37,15 @@ def connect(path) -> tuple[str, float]:
     return peer, float(seconds)
 
 
+def start_probe(path, rounds: int) -> subprocess.Popen:
+    """`netguard probe` in the background, rounds a second apart."""
+    return subprocess.Popen(
+        ["ip", "netns", "exec", path.host.name, *COMMAND, "probe", "--rounds", str(rounds), "--interval", "1"],
+        env={"PYTHONPATH": str(CHECKOUT), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
 def probe(path, *args: str) -> subprocess.CompletedProcess:
     return path.host.netguard("probe", *args)
 
@@ -84,11 +93,7 @@ def test_routes_follow_the_path_three_rounds_in_a_row(path):
 def test_ifdown_while_probing_leaves_no_route(path):
     path.break_ipv6()
     path.host.ifup("eth0")
-    running = subprocess.Popen(
-        ["ip", "netns", "exec", path.host.name, *COMMAND, "probe", "--rounds", "4", "--interval", "1"],
-        env={"PYTHONPATH": str(CHECKOUT), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    running = start_probe(path, 4)
     time.sleep(1.5)
     path.host.ifdown("eth0")
     _out, err = running.communicate(timeout=60)
@@ -101,11 +106,7 @@ def test_probing_is_bounded_and_stops_cleanly_on_sigterm(path):
     path.break_ipv6()  # every probe now waits its full timeout
     path.host.ifup("eth0")
     started = time.monotonic()
-    running = subprocess.Popen(
-        ["ip", "netns", "exec", path.host.name, *COMMAND, "probe", "--rounds", "100", "--interval", "1"],
-        env={"PYTHONPATH": str(CHECKOUT), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    running = start_probe(path, 100)
     time.sleep(3)
     running.send_signal(signal.SIGTERM)
     _out, err = running.communicate(timeout=10)
