@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import errno
 import os
-import socket
+from typing import TYPE_CHECKING
 
-from netguard import rtnl
 from netguard.actions import MarkOptimistic, WriteSysctl
 from netguard.errors import NetguardError
-from netguard.prefixes.prefix import Prefix
 from netguard.state import IFA_F_OPTIMISTIC
+
+if TYPE_CHECKING:
+    from netguard.prefixes.prefix import Prefix
 
 
 def write_sysctl(action: WriteSysctl, iface: str) -> None:
@@ -34,6 +35,9 @@ def mark_optimistic(action: MarkOptimistic, iface: str) -> None:
     Its other flags (noprefixroute, mngtmpaddr, ...) and remaining lifetimes
     are sent back as they are, so the address keeps its meaning.
     """
+    import socket
+
+    from netguard import rtnl
     from netguard.state import ipv6_address_details, read_sysctl
 
     index = read_sysctl(f"/sys/class/net/{iface}/ifindex")
@@ -71,6 +75,10 @@ def change_routes(delete: list[Prefix], add: list[Prefix], protocol: int) -> lis
     proves every earlier message has been processed. Deleting a route that
     is already gone is not a failure.
     """
+    import socket
+
+    from netguard import rtnl
+
     plan = [(rtnl.RTM_DELROUTE, r) for r in delete] + [(rtnl.RTM_NEWROUTE, r) for r in add]
     if not plan:
         return []
