@@ -7,7 +7,7 @@ VERSION := $(shell $(PYTHON) -c 'import netguard; print(netguard.__version__)')
 # What the demo and the tests need from Debian (the .deb build needs more: see .ci/run).
 DEPS := ifupdown iproute2 procps radvd python3 python3-pyroute2 python3-debian \
 	python3-pytest python3-hypothesis bash-completion nginx systemd \
-	postgresql redis-server python3-venv
+	postgresql redis-server python3-venv wget curl
 
 deps:  ## install the Debian packages above if any is missing (root)
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -68,7 +68,7 @@ deb: build-deps  ## out/netguard_$(VERSION)_all.deb (lintian runs in CI, not her
 	env PATH=/usr/sbin:/usr/bin:/sbin:/bin dpkg-buildpackage -us -uc -b
 	mkdir -p out && cp ../netguard_$(VERSION)_all.deb out/
 
-bench: ## figures for the README (root for the namespace ones)
+bench: deps  ## figures for the README (root for the namespace ones; bench.fallback also runs wget and curl)
 	$(PYTHON) bench/noop_hook.py
 	$(PYTHON) -m bench.wait_dad
 	$(PYTHON) -m bench.routes
