@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 
@@ -14,9 +15,20 @@ BASE = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "IFACE": "eth0", "ADDRFAM": "in
 
 
 def trace(env: dict[str, str]) -> subprocess.CompletedProcess:
-    """Run the shim under `sh -x` with Python swapped for `true`, to see whether it would exec."""
-    script = SHIM.read_text().replace("exec /usr/bin/python3", "exec true")
-    return subprocess.run(["sh", "-x", "-c", script, str(SHIM)], env=env, capture_output=True, text=True)
+    """Run the shim under `sh -x` with Python swapped for `true`, to see whether it would exec.
+
+    Hermetic: the shim reads a configuration naming an empty State-Dir, not
+    the host's /etc/netguard (whose State-Dir may hold records of the host's own interfaces).
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as empty:
+        config = os.path.join(empty, "netguard.conf")
+        with open(config, "w") as handle:
+            handle.write(f"State-Dir: {empty}/state\n")
+        script = SHIM.read_text().replace("exec /usr/bin/python3", "exec true")
+        script = script.replace("/etc/netguard/netguard.conf", config)
+        return subprocess.run(["sh", "-x", "-c", script, str(SHIM)], env=env, capture_output=True, text=True)
 
 
 def test_no_option_exits_before_python():
