@@ -132,7 +132,8 @@ CLIENTS = {
     "python socket.create_connection": [
         "/usr/bin/python3", "-c",
         f"import socket; s = socket.create_connection(('far.example', {PORT})); "
-        "s.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n'); print(s.recv(4096).decode().split()[-1])",
+        "s.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n'); "
+        "print(b''.join(iter(lambda: s.recv(4096), b'')).decode().split()[-1])",
     ],
     "wget": ["wget", "-q", "-O", "-", f"http://far.example:{PORT}/"],
     "curl": ["curl", "-s", f"http://far.example:{PORT}/"],
