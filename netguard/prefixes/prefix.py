@@ -101,7 +101,3 @@ def contains(outer: Prefix, inner: Prefix) -> bool:
         and outer[2] <= inner[2]
         and outer[1] == inner[1] >> (BITS[outer[0]] - outer[2]) << (BITS[outer[0]] - outer[2])
     )
-
-
-def overlaps(a: Prefix, b: Prefix) -> bool:
-    return contains(a, b) or contains(b, a)
