@@ -36,7 +36,8 @@ out/ifupdown2/bin/ifup:
 	-cd out/deb-ifupdown2 && apt-get download ifupdown2 >/dev/null 2>&1 && \
 	  dpkg -x ifupdown2_*.deb $(CURDIR)/out/ifupdown2 && mkdir -p $(CURDIR)/out/ifupdown2/bin && \
 	  ln -sf ../usr/share/ifupdown2/__main__.py $(CURDIR)/out/ifupdown2/bin/ifup && \
-	  ln -sf ../usr/share/ifupdown2/__main__.py $(CURDIR)/out/ifupdown2/bin/ifdown
+	  ln -sf ../usr/share/ifupdown2/__main__.py $(CURDIR)/out/ifupdown2/bin/ifdown && \
+	  ln -sf ../usr/share/ifupdown2/__main__.py $(CURDIR)/out/ifupdown2/bin/ifquery
 
 # IRRd 4 for the test tier that proves the IRR source against the real server:
 # from PyPI, in a venv of its own under out/ (test-only, never a runtime dependency).

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from netguard import applied, log
 from netguard.actions import Action, MarkOptimistic, WaitForDad, Warn, WriteSysctl
 from netguard.config import Config, load_config
-from netguard.context import HookContext, context_from_env
+from netguard.context import HookContext, context_from_env, phase_from
 from netguard.errors import (
     AS_CONFIGURED,
     EXIT_FAILURE,
@@ -207,6 +207,19 @@ def _record(config: Config, ctx: HookContext, code: int) -> None:
         outcome.record(config.state_dir, ctx.iface, ctx.phase, "ok", "")
 
 
+def _record_unstarted(argv: list[str], iface: str, err: NetguardError) -> None:
+    """A phase that failed before it started (a bad value) is an outcome too, where it can be kept."""
+    from netguard import outcome
+
+    try:
+        phase = phase_from(os.environ, argv[1] if len(argv) > 1 else "")
+        state_dir = load_config().state_dir
+    except NetguardError:
+        return  # no phase or no State-Dir to record it under: the line said it
+    if iface and iface != "--all":
+        outcome.record(state_dir, iface, phase, "failed", err.line())
+
+
 def main(argv: list[str]) -> int:
     log.to_journal()
     iface, phase = os.environ.get("IFACE", "?"), os.environ.get("PHASE", "hook")
@@ -230,8 +243,9 @@ def main(argv: list[str]) -> int:
             _record(config, ctx, err.exit_code)
             return err.exit_code
         _record(config, ctx, EXIT_OK)
-    except NetguardError as err:
+    except NetguardError as err:  # a bad value, an unknown phase, a broken netguard.conf
         log.error(err.line())
+        _record_unstarted(argv, iface, err)
         return err.exit_code
     except KeyboardInterrupt:
         log.error(log.line(iface, phase, "interrupted"))

@@ -68,9 +68,6 @@ def run(*argv: str, check: bool = True, timeout: float = 60, **kwargs) -> subpro
 ISOLATED_HOOK = 'exec /usr/bin/python3 -I -m netguard.hook "$0"'
 
 
-ISOLATED_HOOK = 'exec /usr/bin/python3 -I -m netguard.hook "$0"'
-
-
 def hook_wrapper() -> str:
     """The checkout's shim as it runs in a sandbox: the same script, with the one
     exec line pointing the isolated interpreter at the checkout.
@@ -292,3 +289,42 @@ def throwaway_link(host_prefix: str, peer_prefix: str) -> Iterator[tuple[Ifupdow
         peer.close()
         for name in created:
             os.rmdir(f"/etc/{name}")
+
+
+SYSLOG_RECEIVER = textwrap.dedent(
+    """\
+    import socket, sys
+    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    receiver.bind(sys.argv[1])
+    receiver.settimeout(60)
+    print("ready", flush=True)
+    try:
+        while True:
+            message = receiver.recv(65536).decode(errors="replace")
+            if message.endswith("netguard-test-end"):
+                break
+            print(message.replace("\\n", " | "), flush=True)
+    except OSError:
+        pass
+    """
+)
+
+
+def private_syslog(directory: Path) -> tuple[str, str]:
+    """Shell lines (before, after) for a private mount namespace whose /dev/log is a
+    datagram socket of the test's, as journald or rsyslog offer it; what arrives is
+    in directory/received once `after` has run (it ends the receiver)."""
+    (directory / "receiver.py").write_text(SYSLOG_RECEIVER)
+    socket_path, received = directory / "log.sock", directory / "received"
+    before = textwrap.dedent(
+        f"""\
+        mkdir -p {directory}/olddev && mount --rbind /dev {directory}/olddev
+        mount -t tmpfs tmpfs /dev
+        for node in null zero urandom random; do touch /dev/$node; mount --bind {directory}/olddev/$node /dev/$node; done
+        /usr/bin/python3 {directory}/receiver.py {socket_path} > {received} &
+        n=0; while ! grep -q ready {received}; do n=$((n+1)); [ $n -lt 200 ] || exit 90; sleep 0.05; done
+        ln -s {socket_path} /dev/log
+        """
+    )
+    after = f"logger -u {socket_path} netguard-test-end; wait\n"
+    return before, after

@@ -6,7 +6,6 @@ Each: one line (or none), no traceback, nothing changed that should not be.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sandbox import CHECKOUT, INSTALLED, hook_wrapper
+from tests.sandbox import CHECKOUT, INSTALLED, hook_wrapper, private_syslog
 
 pytestmark = pytest.mark.netns
 
@@ -79,22 +78,6 @@ def test_status_as_an_unprivileged_user_works(open_dir, make_namespace):
     assert "eth0" in result.stdout and "Traceback" not in result.stderr
 
 
-SYSLOG_RECEIVER = textwrap.dedent(
-    """\
-    import socket, sys
-    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    receiver.bind(sys.argv[1])
-    receiver.settimeout(5)
-    print("ready", flush=True)
-    try:
-        while True:
-            print(receiver.recv(65536).decode(errors="replace").replace("\\n", " | "), flush=True)
-    except OSError:
-        pass
-    """
-)
-
-
 def test_every_warning_and_error_of_a_hook_reaches_syslog(tmp_path, make_namespace):
     """/dev/log, as journald or rsyslog offer it, is a private socket here (a mount namespace of the test's)."""
     make_namespace()
@@ -102,26 +85,20 @@ def test_every_warning_and_error_of_a_hook_reaches_syslog(tmp_path, make_namespa
     hook.parent.mkdir()
     hook.write_text(hook_wrapper() if not INSTALLED else Path("/usr/lib/netguard/netguard").read_text())
     hook.chmod(0o755)
-    receiver = tmp_path / "receiver.py"
-    receiver.write_text(SYSLOG_RECEIVER)
-    devlog = tmp_path / "log.sock"
-    # In a private mount namespace: our own /dev (a tmpfs with null and urandom) whose /dev/log is our socket.
-    script = textwrap.dedent(
-        f"""\
-        set -e
-        mount -t tmpfs tmpfs /run  # the hook's State-Dir (/run/netguard) stays out of the host's /run
-        mkdir -p {tmp_path}/olddev && mount --rbind /dev {tmp_path}/olddev
-        mount -t tmpfs tmpfs /dev
-        for node in null zero urandom random; do touch /dev/$node; mount --bind {tmp_path}/olddev/$node /dev/$node; done
-        /usr/bin/python3 {receiver} {devlog} > {tmp_path}/received &
-        while ! grep -q ready {tmp_path}/received; do sleep 0.05; done
-        ln -s {devlog} /dev/log
-        env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin IFACE=ngnosuch0 ADDRFAM=inet6 METHOD=manual PHASE=post-up \\
-            IF_REJECT_ASN=64500 IF_WAIT_DAD=perhaps {hook} 2> {tmp_path}/stderr || true
-        env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin IFACE=ngnosuch0 ADDRFAM=inet6 METHOD=manual PHASE=pre-up \\
-            IF_DAD=off {hook} 2>> {tmp_path}/stderr || true
-        wait
-        """
+    before, after = private_syslog(tmp_path)
+    script = (
+        "set -e\n"
+        "mount -t tmpfs tmpfs /run\n"  # the hook's State-Dir (/run/netguard) stays out of the host's /run
+        + before
+        + textwrap.dedent(
+            f"""\
+            env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin IFACE=ngnosuch0 ADDRFAM=inet6 METHOD=manual PHASE=post-up \\
+                IF_REJECT_ASN=64500 IF_WAIT_DAD=perhaps {hook} 2> {tmp_path}/stderr || true
+            env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin IFACE=ngnosuch0 ADDRFAM=inet6 METHOD=manual PHASE=pre-up \\
+                IF_DAD=off {hook} 2>> {tmp_path}/stderr || true
+            """
+        )
+        + after
     )
     subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script], check=True, timeout=60)
     said = [line for line in (tmp_path / "stderr").read_text().splitlines() if line.startswith("netguard")]
@@ -130,4 +107,3 @@ def test_every_warning_and_error_of_a_hook_reaches_syslog(tmp_path, make_namespa
     for line in said:  # every line the user saw, the journal got, with its identifier
         assert line in received, (line, received)
     assert "netguard[" in received
-    assert socket.AF_UNIX  # the receiver is a plain datagram socket: what /dev/log is
