@@ -2,14 +2,24 @@
 
 `netguard check`, `refresh` and `status` need the stanzas with their file
 and line numbers (ifquery gives neither, and is not there under every
-ifupdown), and each stanza's IF_* environment exactly as ifupdown 0.8
-exports it: option names folded (case, `-` as `_`, other characters
-dropped), repeats of one spelling newline-joined, the later of two
-spellings of one variable winning, a template's options `inherits`-ed.
-Follows `source` (globs) and `source-directory`, relative to the including
-file; lines split on `\n` only; backslash continuations; `#` comments at
-line start; `no-auto-down` and `no-scripts` end a stanza; ifupdown2's
-family-less stanzas (`iface swp1`) are kept.
+ifupdown), and each stanza's IF_* environment exactly as the installed
+implementation exports it (measured against each, tests/corpus):
+- ifupdown 0.8: option names folded (case, `-` as `_`, other characters
+  dropped), repeats of one spelling newline-joined, the later of two
+  spellings of one variable winning, a template's options `inherits`-ed;
+  `no-auto-down` and `no-scripts` end a stanza.
+- ifupdown2: `_` read as `-` (so `wait_dad` and `wait-dad` are one
+  option) and the first value of a repeated option exported; names keep
+  their case (`Wait-Dad` is another option, exported as the same variable:
+  the later one wins); `$IFACE` in a value is the interface's name; no
+  `inherits`; stanzas without a family; mako templates rendered as
+  ifupdown2 renders them (when python3-mako is installed).
+- ifupdown-ng: the stanzas of one interface are one (every family), names
+  upper-cased with `-` as `_`, the last value of a repeated option wins,
+  `inherits` as ifupdown.
+Every rule follows `source` (globs) and `source-directory` (globs),
+relative to the including file; lines split on `\n` only; backslash
+continuations; `#` comments at line start.
 """
 
 from __future__ import annotations
@@ -45,6 +55,26 @@ class OptionLine(NamedTuple):
     line: int
 
 
+IFUPDOWN, IFUPDOWN2, IFUPDOWN_NG = "ifupdown", "ifupdown2", "ifupdown-ng"
+RULES = (IFUPDOWN, IFUPDOWN2, IFUPDOWN_NG)
+RULE_NAMES = {IFUPDOWN: "ifupdown 0.8", IFUPDOWN2: "ifupdown2", IFUPDOWN_NG: "ifupdown-ng"}
+
+
+def detect_rules(root: str = "/") -> str:
+    """The implementation whose ifup is installed: ifupdown2's is its Python entry point,
+    ifupdown-ng's is dpkg's when ifupdown is not there; ifupdown otherwise."""
+    for ifup in ("usr/sbin/ifup", "sbin/ifup"):
+        target = os.path.realpath(os.path.join(root, ifup))
+        if "ifupdown2" in target:
+            return IFUPDOWN2
+    info = os.path.join(root, "var/lib/dpkg/info")
+    if not os.path.exists(os.path.join(info, "ifupdown.list")) and os.path.exists(
+        os.path.join(info, "ifupdown-ng.list")
+    ):
+        return IFUPDOWN_NG
+    return IFUPDOWN
+
+
 class Stanza(NamedTuple):
     iface: str
     family: str
@@ -52,6 +82,7 @@ class Stanza(NamedTuple):
     path: str
     line: int
     options: list[OptionLine]  # appended to while the file is read
+    rules: str = IFUPDOWN
 
     def netguard_options(self) -> list[OptionLine]:
         """The lines that reach a netguard option's variable, under their canonical name."""
@@ -62,8 +93,17 @@ class Stanza(NamedTuple):
         ]
 
     def env(self) -> dict[str, str]:
-        """The IF_* variables ifupdown 0.8 exports: one per spelling, repeats newline-joined,
-        exported in order of first appearance, so a later spelling of one variable wins."""
+        """The IF_* variables the implementation exports for this stanza."""
+        if self.rules == IFUPDOWN2:
+            # One option per name with `_` read as `-`, exported with its first value.
+            first: dict[str, str] = {}
+            for option in self.options:
+                first.setdefault(option.name.replace("_", "-"), option.value)
+            return {"IF_" + name.upper().replace("-", "_"): value for name, value in first.items()}
+        if self.rules == IFUPDOWN_NG:
+            return {"IF_" + o.name.upper().replace("-", "_"): o.value for o in self.options}  # the last wins
+        # ifupdown 0.8: one variable per spelling, repeats newline-joined, exported in
+        # order of first appearance, so a later spelling of one variable wins.
         values: dict[str, list[str]] = {}
         for option in self.options:
             values.setdefault(option.name, []).append(option.value)
@@ -95,14 +135,17 @@ class InterfacesError(NetguardError):
     exit_code = EXIT_CONFIG
 
 
-def _logical_lines(path: str) -> list[tuple[int, str]]:
+def _logical_lines(path: str, rules: str = IFUPDOWN) -> list[tuple[int, str]]:
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            raw = handle.read(MAX_BYTES).split("\n")  # ifupdown splits on \n only
+            text = handle.read(MAX_BYTES)
     except OSError as err:
         raise InterfacesError(
             f"cannot read {path}: {err.strerror}; fix the file or the source line naming it"
         ) from None
+    if rules == IFUPDOWN2:
+        text = _render(path, text)
+    raw = text.split("\n")  # ifupdown splits on \n only
     lines: list[tuple[int, str]] = []
     pending = ""
     start = 0
@@ -121,25 +164,66 @@ def _logical_lines(path: str) -> list[tuple[int, str]]:
     return lines
 
 
-def _iface(words: list[str], path: str, number: int, earlier: list[Stanza]) -> Stanza:
+def _iface(words: list[str], path: str, number: int, earlier: list[Stanza], rules: str) -> Stanza:
     """`iface NAME [FAMILY [METHOD]] [inherits TEMPLATE]`: the template's options come first."""
     inherited: list[OptionLine] = []
     if "inherits" in words[2:]:
         at = words.index("inherits", 2)
         template = words[at + 1] if at + 1 < len(words) else ""
         words = words[:at]
-        for stanza in reversed(earlier):
+        for stanza in reversed(earlier) if rules != IFUPDOWN2 else ():  # ifupdown2 has no inherits
             if stanza.iface == template:
                 inherited = list(stanza.options)
                 break
     family = words[2] if len(words) > 2 else ""
     method = words[3] if len(words) > 3 else ""
-    return Stanza(words[1], family, method, path, number, inherited)
+    name = words[1].split(":")[0] if rules == IFUPDOWN2 else words[1]  # ifupdown2: eth0:1 is eth0
+    return Stanza(name, family, method, path, number, inherited, rules)
 
 
-def read_interfaces(path: str = DEFAULT_INTERFACES, _seen: set[str] | None = None) -> list[Stanza]:
-    """Every iface stanza of the file and what it sources, in ifupdown's order."""
-    seen = _seen if _seen is not None else set()
+class TemplateNotRendered(NamedTuple):
+    path: str
+
+
+not_rendered: list[TemplateNotRendered] = []  # files with mako syntax read without python3-mako
+
+
+def _render(path: str, text: str) -> str:
+    """ifupdown2 renders every interfaces file with mako (template_enable=1, its default)."""
+    if "%" not in text and "$" not in text and "<%" not in text:
+        return text
+    try:
+        from mako.template import Template  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        if any(line.lstrip().startswith("%") or "${" in line for line in text.split("\n")):
+            not_rendered.append(TemplateNotRendered(path))
+        return text
+    try:
+        return str(Template(text=text).render())
+    except Exception as err:  # a template error is the file's, reported as one line
+        raise InterfacesError(
+            f"{path}: mako template does not render ({type(err).__name__}: {' '.join(str(err).split())[:120]}); "
+            "ifupdown2 cannot read it either: fix the template"
+        ) from None
+
+
+def read_interfaces(
+    path: str = DEFAULT_INTERFACES, rules: str = IFUPDOWN, _seen: set[str] | None = None
+) -> list[Stanza]:
+    """Every iface stanza of the file and what it sources, in the implementation's order."""
+    stanzas = _read(path, rules, _seen if _seen is not None else set())
+    if rules != IFUPDOWN_NG:
+        return stanzas
+    merged: dict[str, Stanza] = {}  # ifupdown-ng: one interface, one set of options
+    for stanza in stanzas:
+        if stanza.iface in merged:
+            merged[stanza.iface].options.extend(stanza.options)
+        else:
+            merged[stanza.iface] = stanza._replace(family="", options=list(stanza.options))
+    return list(merged.values())
+
+
+def _read(path: str, rules: str, seen: set[str]) -> list[Stanza]:
     real = os.path.realpath(path)
     if real in seen:
         return []
@@ -147,26 +231,32 @@ def read_interfaces(path: str = DEFAULT_INTERFACES, _seen: set[str] | None = Non
     stanzas: list[Stanza] = []
     current: Stanza | None = None
     base = os.path.dirname(path)
-    for number, text in _logical_lines(path):
+    ends = (
+        _STANZA_STARTS if rules != IFUPDOWN2 else _STANZA_STARTS - {"no-auto-down", "no-scripts", "mapping"}
+    )
+    for number, text in _logical_lines(path, rules):
         words = text.split()
         if not words:
             continue
         keyword = words[0]
-        if keyword in _STANZA_STARTS or _ALLOW.match(keyword):
+        if keyword in ends or _ALLOW.match(keyword):
             current = None
             if keyword == "iface" and len(words) >= 2:
-                current = _iface(words, path, number, stanzas)
+                current = _iface(words, path, number, stanzas, rules)
                 stanzas.append(current)
             elif keyword == "source" and len(words) >= 2:
                 pattern = words[1] if os.path.isabs(words[1]) else os.path.join(base, words[1])
                 for included in sorted(glob.glob(pattern)):
-                    stanzas.extend(read_interfaces(included, seen))
+                    stanzas.extend(_read(included, rules, seen))
             elif keyword == "source-directory" and len(words) >= 2:
                 pattern = words[1] if os.path.isabs(words[1]) else os.path.join(base, words[1])
                 for directory in sorted(glob.glob(pattern)):  # ifupdown2 takes a wildcard here too
                     for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
                         if _SOURCE_DIRECTORY_NAME.match(name):
-                            stanzas.extend(read_interfaces(os.path.join(directory, name), seen))
+                            stanzas.extend(_read(os.path.join(directory, name), rules, seen))
         elif current is not None:
-            current.options.append(OptionLine(keyword, " ".join(words[1:]), path, number))
+            value = " ".join(words[1:])
+            if rules == IFUPDOWN2:
+                value = value.replace("$IFACE", current.iface)
+            current.options.append(OptionLine(keyword, value, path, number))
     return stanzas

@@ -13,7 +13,18 @@ from typing import NamedTuple
 from netguard.config import load_config
 from netguard.errors import EXIT_CONFIG, EXIT_OK, OptionError
 from netguard.features.reject import summarise_missing
-from netguard.interfaces import DEFAULT_INTERFACES, NETGUARD_ENV, Stanza, env_key, read_interfaces
+from netguard.interfaces import (
+    DEFAULT_INTERFACES,
+    IFUPDOWN_NG,
+    NETGUARD_ENV,
+    RULE_NAMES,
+    RULES,
+    Stanza,
+    detect_rules,
+    env_key,
+    not_rendered,
+    read_interfaces,
+)
 from netguard.options import OPTIONS_BY_NAME, parse_option
 from netguard.prefixes.cache import cached_asns
 
@@ -65,7 +76,9 @@ def check_stanza(stanza: Stanza, cached_asns: set[int] | None) -> list[Finding]:
         if len(lines) > 1 and option.multi:
             add(
                 lines[1],
-                "on several lines; ifupdown2 reads only the first: put all values on one line",
+                "on several lines; ifupdown-ng reads only the last: put all values on one line"
+                if stanza.rules == IFUPDOWN_NG
+                else "on several lines; ifupdown2 reads only the first: put all values on one line",
                 False,
             )
         value = None
@@ -81,12 +94,14 @@ def check_stanza(stanza: Stanza, cached_asns: set[int] | None) -> list[Finding]:
                         add(line, summarise_missing([asn]))
         if name in IPV6_ONLY and stanza.family not in ("inet6", ""):
             add(lines[0], f"acts on IPv6 addresses only; move it to the `iface {stanza.iface} inet6` stanza")
+    env = stanza.env()
     for name, lines in stanza.spellings().items():
         if len(lines) > 1:
             spelled = ", ".join(f"{line.name!r} on line {line.line}" for line in lines)
+            reaching = " ".join(env.get(OPTIONS_BY_NAME[name].env_name, "").split())[:80]
             add(
                 lines[-1]._replace(name=name),
-                f"spelled {len(lines)} ways ({spelled}): only the last reaches the hook; use one",
+                f"spelled {len(lines)} ways ({spelled}): the hook receives only {reaching!r}; use one spelling",
                 False,
             )
     for line in stanza.options:
@@ -104,13 +119,43 @@ def check_stanza(stanza: Stanza, cached_asns: set[int] | None) -> list[Finding]:
     return findings
 
 
+def rules_of(args: argparse.Namespace) -> tuple[str, str]:
+    """(rules, how they were chosen) for the commands that read the interfaces files."""
+    if args.rules:
+        return args.rules, "chosen with --rules"
+    return detect_rules(), "detected; --rules to choose"
+
+
+def add_rules_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rules",
+        choices=RULES,
+        help="read the interfaces files as this implementation does (default: the installed one)",
+    )
+
+
 def run(args: argparse.Namespace) -> int:
-    stanzas = read_interfaces(args.interfaces)
+    rules, chosen = rules_of(args)
+    del not_rendered[:]
+    stanzas = read_interfaces(args.interfaces, rules)
     asns = cached_asns(load_config(args.config).cache_dir)
     findings = sorted(
-        (f for stanza in stanzas for f in check_stanza(stanza, asns)),
+        [f for stanza in stanzas for f in check_stanza(stanza, asns)]
+        + [
+            Finding(
+                template.path,
+                0,
+                "-",
+                "-",
+                "mako template not rendered (python3-mako is not installed): "
+                "ifupdown2 renders it, netguard read it as written; apt install python3-mako",
+                False,
+            )
+            for template in not_rendered
+        ],
         key=lambda f: (f.path, f.line, not f.error),
     )
+    print(f"netguard check: {args.interfaces} read with the rules of {RULE_NAMES[rules]} ({chosen})")
     for finding in findings:
         print(finding.text())
     errors = sum(f.error for f in findings)
@@ -124,4 +169,5 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("check", help="validate netguard options in the interfaces configuration")
     parser.add_argument("-i", "--interfaces", default=DEFAULT_INTERFACES, help="default: %(default)s")
     parser.add_argument("--strict", action="store_true", help="warnings fail too")
+    add_rules_argument(parser)
     parser.set_defaults(run=run)

@@ -15,19 +15,20 @@ import os
 import sys
 
 from netguard import log
+from netguard.commands.check import add_rules_argument, rules_of
 from netguard.config import Config, load_config
 from netguard.errors import EXIT_FAILURE, EXIT_OK, OptionError
-from netguard.interfaces import DEFAULT_INTERFACES, read_interfaces
+from netguard.interfaces import DEFAULT_INTERFACES, IFUPDOWN, read_interfaces
 from netguard.options import BadValue, any_option_set, parse_asn, parse_options
 from netguard.prefixes import sources
 from netguard.prefixes.cache import CacheEntry, CacheError, cached_asns, now_utc, read_entry, write_entry
 from netguard.prefixes.prefix import Prefix
 
 
-def configured_asns(path: str) -> list[int]:
+def configured_asns(path: str, rules: str = IFUPDOWN) -> list[int]:
     """Every ASN named in a reject-asn option of the interfaces configuration."""
     found: list[int] = []
-    for stanza in read_interfaces(path):
+    for stanza in read_interfaces(path, rules):
         env = stanza.env()
         if not any_option_set(env):
             continue
@@ -169,7 +170,11 @@ def run(args: argparse.Namespace) -> int:
             if source in config.refresh_sources.split() and url.startswith("http://"):
                 print(f"netguard: refresh: {source}: plain http ({url}), as configured: no TLS")
         try:
-            asns = [parse_asn(a) for a in args.asns] if args.asns else configured_asns(args.interfaces)
+            asns = (
+                [parse_asn(a) for a in args.asns]
+                if args.asns
+                else configured_asns(args.interfaces, rules_of(args)[0])
+            )
         except BadValue as err:
             raise OptionError(f"bad AS number; {err}", "", "refresh") from None
         if args.stage:
@@ -196,6 +201,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("-i", "--interfaces", default=DEFAULT_INTERFACES, help="default: %(default)s")
     parser.add_argument("--force", action="store_true", help="accept an answer that shrank by more than half")
+    add_rules_argument(parser)
     parser.add_argument(
         "--no-apply", action="store_true", help="only fill the cache; leave routes as they are"
     )

@@ -12,10 +12,11 @@ import datetime
 import json
 
 from netguard import outcome, state, wants
+from netguard.commands.check import add_rules_argument, rules_of
 from netguard.config import Config, load_config
 from netguard.errors import EXIT_OK
 from netguard.features import reject
-from netguard.interfaces import DEFAULT_INTERFACES, read_interfaces
+from netguard.interfaces import DEFAULT_INTERFACES, IFUPDOWN, RULE_NAMES, read_interfaces
 from netguard.prefixes.cache import CacheEntry, CacheError, read_entry
 from netguard.prefixes.prefix import BITS, FAMILY, Prefix, format_prefix
 
@@ -77,10 +78,12 @@ class CoverIndex:
         return False
 
 
-def build(config: Config, interfaces_path: str, only: list[str]) -> dict:
+def build(
+    config: Config, interfaces_path: str, only: list[str], rules: str = IFUPDOWN, chosen: str = ""
+) -> dict:
     from pyroute2 import IPRoute
 
-    stanzas = [s for s in read_interfaces(interfaces_path) if s.netguard_options()]
+    stanzas = [s for s in read_interfaces(interfaces_path, rules) if s.netguard_options()]
     current, problems = wants.read_all(config.state_dir, config.reject_max_routes)
     names = sorted({s.iface for s in stanzas} | {iface for iface, _family in current})
     if only:
@@ -94,7 +97,13 @@ def build(config: Config, interfaces_path: str, only: list[str]) -> dict:
         addresses = state.ipv6_addresses(ipr)
     records = {key: wanted.record for key, wanted in current.items() if key[0] in names}
     entries = read_entries(config, {asn for record in records.values() for asn in record.asns})
-    report: dict = {"interfaces": {}, "routes": {}, "cache": {}, "problems": problems}
+    report: dict = {
+        "interfaces": {},
+        "routes": {},
+        "cache": {},
+        "problems": problems,
+        "rules": {"implementation": rules, "chosen": chosen},
+    }
     for name in names:
         options: dict[str, list[str]] = {}
         for stanza in stanzas:
@@ -204,11 +213,18 @@ def render(report: dict) -> str:
             f"cache {asn}: {info['ipv6']} IPv6, {info['ipv4']} IPv4 from {info['source']}, "
             f"fetched {info['fetched']} ({info['age_days']} days){warning}"
         )
-    return "\n".join(lines) or "no interface uses a netguard option, and no netguard route is installed"
+    if not lines:
+        return "no interface uses a netguard option, and no netguard route is installed"
+    rules = report["rules"]
+    lines.append(
+        f"{RULE_NAMES[rules['implementation']]}'s rules read the interfaces files ({rules['chosen']})"
+    )
+    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
-    report = build(load_config(args.config), args.interfaces, args.ifaces)
+    rules, chosen = rules_of(args)
+    report = build(load_config(args.config), args.interfaces, args.ifaces, rules, chosen)
     print(json.dumps(report, indent=2, sort_keys=True) if args.json else render(report))
     return EXIT_OK
 
@@ -218,4 +234,5 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("ifaces", nargs="*", metavar="IFACE")
     parser.add_argument("-i", "--interfaces", default=DEFAULT_INTERFACES, help="default: %(default)s")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    add_rules_argument(parser)
     parser.set_defaults(run=run)
