@@ -5,7 +5,7 @@ VERSION := $(shell $(PYTHON) -c 'import netguard; print(netguard.__version__)')
 .PHONY: check unit demo lint deb build-deps bench clean deps
 
 # What the demo and the tests need from Debian (the .deb build needs more: see .ci/run).
-DEPS := ifupdown iproute2 procps radvd python3 python3-pyroute2 python3-debian \
+DEPS := ifupdown iproute2 procps radvd python3 python3-pyroute2 python3-debian python3-mako \
 	python3-pytest python3-hypothesis bash-completion nginx systemd \
 	postgresql redis-server python3-venv wget curl
 

@@ -57,7 +57,9 @@ def test_every_bad_case_is_named(tmp_path):
     path = tmp_path / "interfaces"
     assert result.returncode == 2
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(f"netguard check: {path} read with the rules of ")  # the installed implementation's
+    assert lines[0].startswith(
+        f"netguard check: {path} read with the rules of "
+    )  # the installed implementation's
     assert lines[1:] == [
         f"{path}:4: eth0: dad: error: bad value 'perhaps'; accepted: off, on, optimistic",
         f"{path}:6: eth0: wait-dad: error: given 2 times (first on line 5); give it once",

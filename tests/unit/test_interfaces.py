@@ -1,8 +1,14 @@
-"""The interfaces reader gives each stanza the IF_* environment ifupdown 0.8 gives its hooks."""
+"""The interfaces reader gives each stanza the IF_* environment each implementation gives its hooks."""
 
 from __future__ import annotations
 
-from netguard.interfaces import env_key, read_interfaces
+import sys
+
+import pytest
+
+from netguard import interfaces
+from netguard.interfaces import IFUPDOWN, IFUPDOWN2, IFUPDOWN_NG, detect_rules, env_key, read_interfaces
+from tests.conftest import require
 
 
 def stanzas(tmp_path, text: str):
@@ -68,3 +74,118 @@ def test_source_directory_with_a_wildcard(tmp_path):
     (tmp_path / "b.d" / "eth1").write_text("iface eth1 inet6 manual\n    dad off\n")
     (tmp_path / "interfaces").write_text("source-directory *.d\n")
     assert sorted(s.iface for s in read_interfaces(str(tmp_path / "interfaces"))) == ["eth0", "eth1"]
+
+
+# What each implementation exported to a hook for this file, measured with a
+# hook that dumped its environment (ifupdown 0.8.41, ifupdown2 3.0.0 read from
+# its parser, ifupdown-ng 0.12.1 under real ifup); tests/corpus holds the
+# real files and ifquery to this standard.
+SPELLINGS = """\
+iface eth0 inet static
+    address 192.0.2.1/24
+    Wait-Dad 7
+iface eth0 inet6 static
+    address 2001:db8::1/64
+    wait_dad 9
+    reject-asn 1
+    reject-asn 2
+    wait-dad 3
+iface tmpl inet6 manual
+    dad off
+iface eth1 inet6 static inherits tmpl
+    address 2001:db8:1::1/64
+"""
+ASKED = ("IF_WAIT_DAD", "IF_REJECT_ASN", "IF_DAD")
+
+
+def exported(tmp_path, rules: str, text: str = SPELLINGS) -> list[tuple[str, str, dict]]:
+    path = tmp_path / "interfaces"
+    path.write_text(text)
+    return [
+        (s.iface, s.family, {k: v for k, v in s.env().items() if k in ASKED})
+        for s in read_interfaces(str(path), rules)
+    ]
+
+
+def test_ifupdown_exports_per_stanza_joined_repeats_and_the_later_spelling(tmp_path):
+    assert exported(tmp_path, IFUPDOWN) == [
+        ("eth0", "inet", {"IF_WAIT_DAD": "7"}),
+        ("eth0", "inet6", {"IF_WAIT_DAD": "3", "IF_REJECT_ASN": "1\n2"}),
+        ("tmpl", "inet6", {"IF_DAD": "off"}),
+        ("eth1", "inet6", {"IF_DAD": "off"}),
+    ]
+
+
+def test_ifupdown2_reads_underscore_as_hyphen_exports_the_first_value_and_has_no_inherits(tmp_path):
+    assert exported(tmp_path, IFUPDOWN2) == [
+        ("eth0", "inet", {"IF_WAIT_DAD": "7"}),
+        ("eth0", "inet6", {"IF_WAIT_DAD": "9", "IF_REJECT_ASN": "1"}),
+        ("tmpl", "inet6", {"IF_DAD": "off"}),
+        ("eth1", "inet6", {}),
+    ]
+
+
+def test_ifupdown_ng_merges_an_interfaces_stanzas_and_the_last_value_wins(tmp_path):
+    assert exported(tmp_path, IFUPDOWN_NG) == [
+        ("eth0", "", {"IF_WAIT_DAD": "3", "IF_REJECT_ASN": "2"}),
+        ("tmpl", "", {"IF_DAD": "off"}),
+        ("eth1", "", {"IF_DAD": "off"}),
+    ]
+
+
+def test_ifupdown2_substitutes_iface_and_names_an_alias_by_its_interface(tmp_path):
+    (tmp_path / "interfaces").write_text("iface eth0:1 inet6 static\n    up echo $IFACE\n")
+    (stanza,) = read_interfaces(str(tmp_path / "interfaces"), IFUPDOWN2)
+    assert (stanza.iface, stanza.env()["IF_UP"]) == ("eth0", "echo eth0")
+
+
+def require_mako() -> None:
+    try:
+        import mako  # noqa: F401
+    except ImportError:
+        require("python3-mako not installed (make deps installs it)")
+
+
+TEMPLATE = """\
+%for v in [10, 20]:
+auto vlan${v}
+iface vlan${v} inet6 manual
+    wait-dad ${v // 10}
+%endfor
+"""
+
+
+def test_ifupdown2_renders_mako_templates(tmp_path):
+    require_mako()
+    assert exported(tmp_path, IFUPDOWN2, TEMPLATE) == [
+        ("vlan10", "inet6", {"IF_WAIT_DAD": "1"}),
+        ("vlan20", "inet6", {"IF_WAIT_DAD": "2"}),
+    ]
+
+
+def test_without_mako_a_template_is_named_not_rendered(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "mako", None)  # import mako fails, as without python3-mako
+    monkeypatch.setitem(sys.modules, "mako.template", None)
+    monkeypatch.setattr(interfaces, "not_rendered", [])
+    exported(tmp_path, IFUPDOWN2, TEMPLATE)
+    assert [t.path for t in interfaces.not_rendered] == [str(tmp_path / "interfaces")]
+
+
+def test_a_broken_template_is_one_line(tmp_path):
+    require_mako()
+    with pytest.raises(interfaces.InterfacesError, match=r"mako template does not render"):
+        exported(tmp_path, IFUPDOWN2, "%for v in [1:\niface a\n%endfor\n")
+
+
+def test_the_installed_implementation_is_detected(tmp_path):
+    (tmp_path / "usr/sbin").mkdir(parents=True)
+    (tmp_path / "usr/share/ifupdown2").mkdir(parents=True)
+    (tmp_path / "var/lib/dpkg/info").mkdir(parents=True)
+    info = tmp_path / "var/lib/dpkg/info"
+    (info / "ifupdown.list").write_text("")
+    assert detect_rules(str(tmp_path)) == IFUPDOWN
+    (info / "ifupdown.list").unlink()
+    (info / "ifupdown-ng.list").write_text("")
+    assert detect_rules(str(tmp_path)) == IFUPDOWN_NG
+    (tmp_path / "usr/sbin/ifup").symlink_to(tmp_path / "usr/share/ifupdown2/__main__.py")
+    assert detect_rules(str(tmp_path)) == IFUPDOWN2
