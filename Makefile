@@ -18,8 +18,9 @@ deps:  ## install the Debian packages above if any is missing (root)
 
 IMPLEMENTATIONS := out/ifupdown-ng/etc/network out/ifupdown2/bin/ifup
 IRRD := out/irrd-venv/bin/irrd
+CORPUS := out/corpus/.unpacked
 
-check: deps $(IMPLEMENTATIONS) $(IRRD)  ## every tier: unit, netns, ifupdown (with IRRd 4), ifupdown-ng and ifupdown2 (root)
+check: deps $(IMPLEMENTATIONS) $(IRRD) $(CORPUS)  ## every tier: unit, netns, ifupdown (with IRRd 4), ifupdown-ng and ifupdown2 (root)
 	NETGUARD_IFUPDOWN_NG=$(CURDIR)/out/ifupdown-ng NETGUARD_IFUPDOWN2=$(CURDIR)/out/ifupdown2 \
 	  $(PYTHON) -m pytest -ra tests
 
@@ -38,6 +39,13 @@ out/ifupdown2/bin/ifup:
 	  ln -sf ../usr/share/ifupdown2/__main__.py $(CURDIR)/out/ifupdown2/bin/ifup && \
 	  ln -sf ../usr/share/ifupdown2/__main__.py $(CURDIR)/out/ifupdown2/bin/ifdown && \
 	  ln -sf ../usr/share/ifupdown2/__main__.py $(CURDIR)/out/ifupdown2/bin/ifquery
+
+# The interfaces corpus (tests/corpus/SOURCES): real files from Debian's
+# packages, downloaded and unpacked, never committed.
+$(CORPUS): tests/corpus/SOURCES
+	rm -rf out/corpus && mkdir -p out/corpus/debs
+	-cd out/corpus/debs && apt-get download $$(awk '!/^#/ && NF {print $$1}' $(CURDIR)/tests/corpus/SOURCES | sort -u) >/dev/null 2>&1 && \
+	  for deb in *.deb; do dpkg -x $$deb $(CURDIR)/out/corpus/root; done && touch $(CURDIR)/$(CORPUS)
 
 # IRRd 4 for the test tier that proves the IRR source against the real server:
 # from PyPI, in a venv of its own under out/ (test-only, never a runtime dependency).

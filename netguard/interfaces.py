@@ -12,7 +12,7 @@ implementation exports it (measured against each, tests/corpus):
   option) and the first value of a repeated option exported; names keep
   their case (`Wait-Dad` is another option, exported as the same variable:
   the later one wins); `$IFACE` in a value is the interface's name; no
-  `inherits`; stanzas without a family; mako templates rendered as
+  `inherits`; stanzas without a family and `vlan` stanzas; mako templates rendered as
   ifupdown2 renders them (when python3-mako is installed).
 - ifupdown-ng: the stanzas of one interface are one (every family), names
   upper-cased with `-` as `_`, the last value of a repeated option wins,
@@ -45,6 +45,7 @@ _STANZA_STARTS = {
     "no-auto-down",
     "no-scripts",
 }
+_IFUPDOWN2_STARTS = (_STANZA_STARTS - {"no-auto-down", "no-scripts", "mapping"}) | {"vlan"}
 _ALLOW = re.compile(r"^allow-")
 
 
@@ -183,28 +184,41 @@ def _iface(words: list[str], path: str, number: int, earlier: list[Stanza], rule
 
 class TemplateNotRendered(NamedTuple):
     path: str
+    message: str
 
 
-not_rendered: list[TemplateNotRendered] = []  # files with mako syntax read without python3-mako
+not_rendered: list[TemplateNotRendered] = []  # files read as written, and why
+TEMPLATE_LOOKUP = "/etc/network/ifupdown2/templates"  # ifupdown2.conf's template_lookuppath
 
 
 def _render(path: str, text: str) -> str:
-    """ifupdown2 renders every interfaces file with mako (template_enable=1, its default)."""
-    if "%" not in text and "$" not in text and "<%" not in text:
+    """ifupdown2 renders every interfaces file with mako (template_enable=1, its default);
+    when that fails, it reads the file as written, and so does this."""
+    if "%" not in text and "$" not in text:
         return text
     try:
+        from mako.lookup import TemplateLookup  # type: ignore[import-not-found,unused-ignore]
         from mako.template import Template  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         if any(line.lstrip().startswith("%") or "${" in line for line in text.split("\n")):
-            not_rendered.append(TemplateNotRendered(path))
+            not_rendered.append(
+                TemplateNotRendered(
+                    path,
+                    "mako template not rendered (python3-mako is not installed): ifupdown2 renders it, "
+                    "netguard read it as written; apt install python3-mako",
+                )
+            )
         return text
     try:
-        return str(Template(text=text).render())
-    except Exception as err:  # a template error is the file's, reported as one line
-        raise InterfacesError(
-            f"{path}: mako template does not render ({type(err).__name__}: {' '.join(str(err).split())[:120]}); "
-            "ifupdown2 cannot read it either: fix the template"
-        ) from None
+        return str(Template(text=text, lookup=TemplateLookup(directories=[TEMPLATE_LOOKUP])).render())
+    except Exception as err:  # the template's error: ifupdown2 also goes on with the text as written
+        detail = " ".join(f"{type(err).__name__}: {err}".split())[:120]
+        not_rendered.append(
+            TemplateNotRendered(
+                path, f"mako template does not render ({detail}); ifupdown2 and netguard read it as written"
+            )
+        )
+        return text
 
 
 def read_interfaces(
@@ -231,9 +245,8 @@ def _read(path: str, rules: str, seen: set[str]) -> list[Stanza]:
     stanzas: list[Stanza] = []
     current: Stanza | None = None
     base = os.path.dirname(path)
-    ends = (
-        _STANZA_STARTS if rules != IFUPDOWN2 else _STANZA_STARTS - {"no-auto-down", "no-scripts", "mapping"}
-    )
+    # ifupdown2 knows no mapping, no-auto-down or no-scripts, and has `vlan NAME` stanzas (a bridge's vlan).
+    ends = _STANZA_STARTS if rules != IFUPDOWN2 else _IFUPDOWN2_STARTS
     for number, text in _logical_lines(path, rules):
         words = text.split()
         if not words:
@@ -241,7 +254,7 @@ def _read(path: str, rules: str, seen: set[str]) -> list[Stanza]:
         keyword = words[0]
         if keyword in ends or _ALLOW.match(keyword):
             current = None
-            if keyword == "iface" and len(words) >= 2:
+            if keyword in ("iface", "vlan") and len(words) >= 2:
                 current = _iface(words, path, number, stanzas, rules)
                 stanzas.append(current)
             elif keyword == "source" and len(words) >= 2:

@@ -141,18 +141,7 @@ def run(args: argparse.Namespace) -> int:
     asns = cached_asns(load_config(args.config).cache_dir)
     findings = sorted(
         [f for stanza in stanzas for f in check_stanza(stanza, asns)]
-        + [
-            Finding(
-                template.path,
-                0,
-                "-",
-                "-",
-                "mako template not rendered (python3-mako is not installed): "
-                "ifupdown2 renders it, netguard read it as written; apt install python3-mako",
-                False,
-            )
-            for template in not_rendered
-        ],
+        + [Finding(template.path, 0, "-", "-", template.message, False) for template in not_rendered],
         key=lambda f: (f.path, f.line, not f.error),
     )
     print(f"netguard check: {args.interfaces} read with the rules of {RULE_NAMES[rules]} ({chosen})")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import pytest
-
 from netguard import interfaces
 from netguard.interfaces import IFUPDOWN, IFUPDOWN2, IFUPDOWN_NG, detect_rules, env_key, read_interfaces
 from tests.conftest import require
@@ -171,10 +169,14 @@ def test_without_mako_a_template_is_named_not_rendered(tmp_path, monkeypatch):
     assert [t.path for t in interfaces.not_rendered] == [str(tmp_path / "interfaces")]
 
 
-def test_a_broken_template_is_one_line(tmp_path):
+def test_a_template_that_does_not_render_is_named_and_read_as_written(tmp_path, monkeypatch):
     require_mako()
-    with pytest.raises(interfaces.InterfacesError, match=r"mako template does not render"):
-        exported(tmp_path, IFUPDOWN2, "%for v in [1:\niface a\n%endfor\n")
+    monkeypatch.setattr(interfaces, "not_rendered", [])
+    assert exported(tmp_path, IFUPDOWN2, "%for v in [1:\niface a inet6 manual\n    dad off\n%endfor\n") == [
+        ("a", "inet6", {"IF_DAD": "off"})
+    ]
+    (problem,) = interfaces.not_rendered
+    assert "mako template does not render (" in problem.message and "read it as written" in problem.message
 
 
 def test_the_installed_implementation_is_detected(tmp_path):
