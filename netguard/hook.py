@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 
 from netguard import applied, log
 from netguard.actions import Action, MarkOptimistic, WaitForDad, Warn, WriteSysctl
@@ -30,6 +29,10 @@ from netguard.errors import (
 )
 from netguard.features import Step, dad, reject, waitdad
 from netguard.options import POST_DOWN, POST_UP, PRE_DOWN, PRE_UP
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 STEPS: tuple[Step, ...] = tuple(sorted((*dad.STEPS, *waitdad.STEPS, *reject.STEPS), key=lambda s: s.order))
 

@@ -9,10 +9,15 @@ directly. Pure: no sockets here (apply.py sends, state.py dumps).
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterator
-from typing import TypeVar
 
 from netguard.prefixes.prefix import FAMILY, VERSION, Prefix, from_packed, packed
+
+TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 NLMSG_ERROR = 2
 NLMSG_DONE = 3
@@ -47,7 +52,6 @@ SOL_NETLINK = 270
 NETLINK_EXT_ACK = 11
 NETLINK_GET_STRICT_CHK = 12
 
-T = TypeVar("T")
 
 _NLMSGHDR = struct.Struct("=IHHII")  # len, type, flags, seq, pid
 _RTMSG = struct.Struct("=BBBBBBBBI")  # family, dst_len, src_len, tos, table, protocol, scope, type, flags

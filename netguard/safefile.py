@@ -11,7 +11,6 @@ read only up to a limit fixed before the first byte.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import stat
@@ -128,8 +127,10 @@ def write_atomic(directory: str, name: str, data: bytes, mode: int = 0o644, sync
                 os.fsync(handle.fileno())
         os.rename(temp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
+        try:
             os.unlink(temp)
+        except OSError:
+            pass
         raise
     if sync:
         folder = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)

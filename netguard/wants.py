@@ -16,14 +16,19 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NamedTuple
 
 from netguard.errors import NetguardError
 from netguard.prefixes.cache import size_limit
 from netguard.prefixes.prefix import BITS, Prefix, PrefixError, format_prefix, packed, parse
 from netguard.safefile import UnsafeFile, check_directory, open_lock, read_bounded, write_atomic
+
+TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import NamedTuple
+else:
+    from netguard.record import NamedTuple
 
 FAMILIES = ("inet", "inet6")
 VERSIONS = {"inet": 4, "inet6": 6}

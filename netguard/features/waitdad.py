@@ -6,8 +6,6 @@ watch.py, and hook.py turns the final verdict into an exit status.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
-
 from netguard.actions import Action, WaitForDad
 from netguard.config import Config
 from netguard.context import HookContext
@@ -16,8 +14,14 @@ from netguard.features import Step
 from netguard.options import POST_UP, PRE_UP
 from netguard.state import RT_SCOPE_UNIVERSE, Address
 
+TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
 if TYPE_CHECKING:
     import ipaddress
+
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from netguard.record import NamedTuple
 
 OPTION = "wait-dad"
 STEPS = (
