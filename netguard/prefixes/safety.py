@@ -9,6 +9,8 @@ things are passed in.
 
 from __future__ import annotations
 
+import bisect
+
 from netguard.prefixes.prefix import Prefix, contains, format_address, format_prefix, last, parse
 
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
@@ -65,6 +67,16 @@ class _Checker:
         self.onlink = [(p[0], p[1], last(p), format_prefix(p)) for p in sorted(protected.onlink)]
         self.special = [(p[0], p[1], last(p), format_prefix(p)) for p in SPECIAL_PURPOSE]
 
+    def ranges(self) -> list[tuple[int, int, int]]:
+        """(version, first, last) of every range a kept prefix must not touch."""
+        found = [(version, value, value) for version, value, _reason in self.addresses]
+        found += [(version, start, end) for version, start, end, _name in self.onlink]
+        if not self.limits.allow_special:
+            found += [(version, start, end) for version, start, end, _name in self.special]
+            unicast_start, unicast_end = GLOBAL_UNICAST_V6[1], last(GLOBAL_UNICAST_V6)
+            found += [(6, 0, unicast_start - 1), (6, unicast_end + 1, (1 << 128) - 1)]
+        return found
+
     def refusal(self, prefix: Prefix) -> str | None:
         limits = self.limits
         version, start, length = prefix
@@ -97,14 +109,41 @@ def refusal(prefix: Prefix, protected: Protected, limits: Limits) -> str | None:
 def screen(
     prefixes: Iterable[Prefix], protected: Protected, limits: Limits
 ) -> tuple[list[Prefix], list[tuple[Prefix, str]]]:
-    """Split into (kept, refused with the reason)."""
+    """Split into (kept, refused with the reason), in the order given.
+
+    A reject set is large (100k prefixes) and what it must not touch is a
+    few dozen ranges: the prefixes are sorted once, and each range finds the
+    prefixes that may touch it (those starting inside it, by bisection, and
+    the blocks that contain its start, one lookup per prefix length present).
+    Only those, and the ones too short, go through refusal(), which says why;
+    tests/unit/test_safety.py holds the result to refusal() of every prefix.
+    """
     checker = _Checker(protected, limits)
-    kept: list[Prefix] = []
-    refused: list[tuple[Prefix, str]] = []
-    for prefix in prefixes:
-        reason = checker.refusal(prefix)
-        if reason is None:
-            kept.append(prefix)
-        else:
-            refused.append((prefix, reason))
-    return kept, refused
+    given = prefixes if isinstance(prefixes, (set, frozenset, list, tuple)) else list(prefixes)
+    present = given if isinstance(given, (set, frozenset)) else set(given)
+    suspects: set[Prefix] = set()
+    ranges = checker.ranges()
+    for version, minimum in ((4, limits.min_length_v4), (6, limits.min_length_v6)):
+        group = [p for p in present if p[0] == version]
+        if not group:
+            continue
+        bits = 32 if version == 4 else 128
+        lengths = {p[2] for p in group}
+        if min(lengths) < max(minimum, 1):
+            suspects.update(p for p in group if p[2] < max(minimum, 1))
+        starts = sorted([p[1] for p in group])
+        touched: set[int] = set()
+        for r_version, first, final in ranges:
+            if r_version != version:
+                continue
+            touched.update(starts[bisect.bisect_left(starts, first) : bisect.bisect_right(starts, final)])
+            for length in lengths:  # the blocks that contain the range's first address
+                block = (version, first >> (bits - length) << (bits - length), length)
+                if block in present:
+                    suspects.add(block)
+        if touched:
+            suspects.update(p for p in group if p[1] in touched)
+    reasons = {p: why for p in suspects if (why := checker.refusal(p)) is not None}
+    if not reasons:
+        return list(given), []
+    return [p for p in given if p not in reasons], [(p, reasons[p]) for p in given if p in reasons]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netguard.prefixes.prefix import parse, parse_address
-from netguard.prefixes.safety import Limits, Protected, refusal, screen
+from netguard.prefixes.safety import SPECIAL_PURPOSE, Limits, Protected, refusal, screen
 
 N = parse
 A = parse_address
@@ -60,3 +62,35 @@ def test_screen_splits_kept_and_refused():
     kept, refused = screen([N("2a02::/32"), N("::/0")], PROTECTED, STRICT)
     assert kept == [N("2a02::/32")]
     assert refused == [(N("::/0"), "a default route")]
+
+
+# screen() finds suspects by range queries on sorted starts; refusal() of every
+# prefix, one by one, is the oracle (prefixes near and inside every protected
+# range, nested, too short, both families).
+_PROTECTED = Protected(
+    own=frozenset({parse_address("2a00:1450::5"), parse_address("203.0.113.9"), parse_address("198.51.7.1")}),
+    gateways=frozenset({parse_address("2a00:1450::1")}),
+    nameservers=frozenset({parse_address("9.9.9.9")}),
+    onlink=frozenset({parse("2a00:1450::/64"), parse("198.51.7.0/24")}),
+)
+
+
+@st.composite
+def prefixes(draw):
+    version = draw(st.sampled_from([4, 6]))
+    bits = 32 if version == 4 else 128
+    anchors = [a for v, a in (*_PROTECTED.own, *_PROTECTED.gateways, *_PROTECTED.nameservers) if v == version]
+    anchors += [p[1] for p in SPECIAL_PURPOSE if p[0] == version] + [0, (1 << bits) - 1, 0x20 << (bits - 8)]
+    near = draw(st.sampled_from(anchors)) ^ draw(st.integers(0, (1 << draw(st.integers(0, bits))) - 1))
+    length = draw(st.integers(0, bits))
+    return (version, near >> (bits - length) << (bits - length) if length else 0, length)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sets(prefixes(), max_size=60), st.booleans(), st.integers(0, 20))
+def test_screen_equals_refusal_of_every_prefix(found, allow_special, min_v6):
+    limits = Limits(min_length_v6=min_v6, min_length_v4=min_v6 // 2, allow_special=allow_special)
+    given = sorted(found)
+    kept, refused = screen(given, _PROTECTED, limits)
+    assert refused == [(p, r) for p in given if (r := refusal(p, _PROTECTED, limits)) is not None]
+    assert kept == [p for p in given if refusal(p, _PROTECTED, limits) is None]
