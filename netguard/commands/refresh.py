@@ -18,7 +18,7 @@ from netguard import log
 from netguard.commands.check import add_rules_argument, rules_of
 from netguard.config import Config, load_config
 from netguard.errors import EXIT_FAILURE, EXIT_OK, OptionError
-from netguard.interfaces import DEFAULT_INTERFACES, IFUPDOWN, read_interfaces
+from netguard.interfaces import DEFAULT_INTERFACES, IFUPDOWN, RULE_NAMES, read_interfaces
 from netguard.options import BadValue, any_option_set, parse_asn, parse_options
 from netguard.prefixes import sources
 from netguard.prefixes.cache import CacheEntry, CacheError, cached_asns, now_utc, read_entry, write_entry
@@ -169,18 +169,18 @@ def run(args: argparse.Namespace) -> int:
         for source, url in (("ripestat", config.ripestat_url), ("mirror", config.mirror_url)):
             if source in config.refresh_sources.split() and url.startswith("http://"):
                 print(f"netguard: refresh: {source}: plain http ({url}), as configured: no TLS")
+        rules, chosen = rules_of(args)
         try:
-            asns = (
-                [parse_asn(a) for a in args.asns]
-                if args.asns
-                else configured_asns(args.interfaces, rules_of(args)[0])
-            )
+            asns = [parse_asn(a) for a in args.asns] if args.asns else configured_asns(args.interfaces, rules)
         except BadValue as err:
             raise OptionError(f"bad AS number; {err}", "", "refresh") from None
         if args.stage:
             clear_stage(args.stage)
         if not asns:
-            print(f"netguard: refresh: no reject-asn option in {args.interfaces}; nothing to do")
+            print(
+                f"netguard: refresh: no reject-asn option in {args.interfaces} "
+                f"(read with the rules of {RULE_NAMES[rules]}, {chosen}); nothing to do"
+            )
             return EXIT_OK
         # One request at a time (RIPEstat: at most 8 per IP).
         failed = report([refresh_one(config, asn, args.force, args.stage) for asn in asns])
