@@ -12,13 +12,24 @@ import importlib.util
 import logging
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
 from netguard.options import OPTIONS
-from tests.sandbox import CHECKOUT
+from tests.sandbox import CHECKOUT, INSTALLED
 
-ADDON = CHECKOUT / "ifupdown-hooks" / "ifupdown2"
+# The installed package's addon and opt-in lines under autopkgtest, the checkout's otherwise.
+ADDON = (
+    Path("/usr/share/ifupdown2/addons/netguard.py")
+    if INSTALLED
+    else CHECKOUT / "ifupdown-hooks/ifupdown2/netguard.py"
+)
+OPT_IN = (
+    Path("/usr/share/netguard/ifupdown2-addons.conf")
+    if INSTALLED
+    else CHECKOUT / "ifupdown-hooks/ifupdown2/addons.conf"
+)
 
 
 class ModuleBase:  # what the addon uses of ifupdown2's moduleBase
@@ -34,7 +45,7 @@ def addon():
     sys.modules["ifupdownaddons"] = types.ModuleType("ifupdownaddons")
     sys.modules["ifupdownaddons.modulebase"] = stub
     try:
-        spec = importlib.util.spec_from_file_location("netguard_ifupdown2_addon", ADDON / "netguard.py")
+        spec = importlib.util.spec_from_file_location("netguard_ifupdown2_addon", ADDON)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     finally:
@@ -58,7 +69,7 @@ def test_its_attributes_are_netguards_options(addon):
 
 
 def test_the_opt_in_names_each_operation_it_runs_a_hook_for(addon):
-    lines = (ADDON / "addons.conf").read_text().split()
+    lines = OPT_IN.read_text().split()
     assert lines == [f"{operation},netguard" for operation in addon.HOOK_DIRS]
     assert set(addon.netguard().get_ops()) == set(addon.HOOK_DIRS) | {"query-checkcurr"}
 
