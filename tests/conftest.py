@@ -104,7 +104,11 @@ def _netguard_etc_mountpoint() -> Iterator[None]:
     created = [
         name for name in ("netguard", "iproute2") if os.geteuid() == 0 and sandbox.ensure_etc_mountpoint(name)
     ]
+    host_state = sandbox.host_state()
     yield
+    assert sandbox.host_state() == host_state, (
+        "a test wrote to the host's /run/netguard (use sandbox.private_run)"
+    )
     for name in created:
         with contextlib.suppress(OSError):
             os.rmdir(f"/etc/{name}")

@@ -61,6 +61,22 @@ def leftovers() -> list[str]:
     return found
 
 
+def host_state() -> list[tuple[str, int]]:
+    """What is in the host's /run/netguard (the default State-Dir): no test may change it."""
+    found = []
+    for root, _dirs, files in os.walk("/run/netguard"):
+        found += [(os.path.join(root, name), os.stat(os.path.join(root, name)).st_mtime_ns) for name in files]
+    return sorted(found) + ([("/run/netguard", 0)] if os.path.isdir("/run/netguard") else [])
+
+
+def private_run(command: list[str]) -> list[str]:
+    """The command in a mount namespace of its own with an empty /run when root: a hook run
+    outside a sandbox records outcomes under the default State-Dir, which is the host's."""
+    if os.geteuid() != 0:
+        return command
+    return ["unshare", "-m", "sh", "-c", 'mount -t tmpfs tmpfs /run && exec "$@"', "sh", *command]
+
+
 def run(*argv: str, check: bool = True, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(argv, check=check, capture_output=True, text=True, timeout=timeout, **kwargs)
 

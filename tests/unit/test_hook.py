@@ -5,14 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.sandbox import CHECKOUT
+from tests.sandbox import CHECKOUT, private_run
 
 
 def run_hook(
     env: dict[str, str], path: str = "/etc/network/if-pre-up.d/netguard"
 ) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "netguard.hook", path],
+        private_run([sys.executable, "-m", "netguard.hook", path]),
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(CHECKOUT), **env},
         capture_output=True,
         text=True,

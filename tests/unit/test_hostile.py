@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sandbox import CHECKOUT, INSTALLED, SHIM, hook_wrapper
+from tests.sandbox import CHECKOUT, INSTALLED, SHIM, hook_wrapper, private_run
 
 pytestmark = pytest.mark.hostile
 
@@ -51,11 +51,7 @@ def shim_command(tmp_path: Path) -> list[str]:
 def run_hook(tmp_path: Path, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess:
     base = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "IFACE": "ngnosuch0", "ADDRFAM": "inet6",
             "METHOD": "manual", "PHASE": "pre-up", "MODE": "start"}  # fmt: skip
-    command = shim_command(tmp_path)
-    if (
-        os.geteuid() == 0
-    ):  # the hook records outcomes in /run/netguard: a private /run keeps the host's as it was
-        command = ["unshare", "-m", "sh", "-c", 'mount -t tmpfs tmpfs /run && exec "$@"', "sh", *command]
+    command = private_run(shim_command(tmp_path))
     return subprocess.run(command, env={**base, **env}, cwd=cwd, capture_output=True, text=True, timeout=60)
 
 
