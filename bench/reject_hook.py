@@ -21,8 +21,9 @@ from tests import sandbox
 
 
 def prefixes(count: int, shift: int = 0) -> list[str]:
-    """Every other /56, so nothing collapses; `shift` moves the first ones elsewhere (a changed entry)."""
-    return [f"2001:db8:{2 * (n + shift) >> 8:x}:{2 * (n + shift) & 0xFF:x}00::/56" for n in range(count)]
+    """Every other /56 of 2a10::/16 (global unicast, as a real table's), so nothing collapses;
+    `shift` moves the first ones elsewhere (a changed entry)."""
+    return [f"2a10:{2 * (n + shift) >> 8:x}:{2 * (n + shift) & 0xFF:x}00::/56" for n in range(count)]
 
 
 def peak_rss_mb(argv: list[str]) -> float:
@@ -40,7 +41,7 @@ def peak_rss_mb(argv: list[str]) -> float:
 def run_size(count: int, rss: bool) -> list[tuple[str, float]]:
     with sandbox.throwaway_link("ngrh", "ngrhp") as (host, _peer):
         config = host.etc / "netguard" / "netguard.conf"
-        config.write_text(config.read_text() + "Reject-Allow-Special: yes\nReject-Max-Routes: 1000000\n")
+        config.write_text(config.read_text() + "Reject-Max-Routes: 1000000\n")
         listing = host.netguard_state.parent / "prefixes.txt"
         listing.write_text("".join(p + "\n" for p in prefixes(count)))
         changed = host.netguard_state.parent / "changed.txt"

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from netguard import apply, log, state, wants
 from netguard.config import Config
 from netguard.features import reject
-from netguard.prefixes.prefix import FAMILY, Prefix, format_prefix
-from netguard.prefixes.safety import Limits, Protected, screen
+from netguard.prefixes.prefix import BITS, FAMILY, Prefix, format_prefix
+from netguard.prefixes.safety import Limits, Protected, matters, screen
 
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
 if TYPE_CHECKING:
@@ -183,14 +183,21 @@ def inputs(config: Config, record: wants.StanzaRecord, protected: Protected, ifa
             identities.append((asn, info.st_ino, info.st_size, info.st_mtime_ns))
         except OSError:
             identities.append((asn, 0, 0, 0))
+    bounds = limits(config)
+
+    def relevant(addresses: frozenset) -> list:
+        # A link-local address appearing after ifup (or a fe80:: gateway) must not
+        # force a plan again when it cannot change the screen's verdict.
+        return sorted(a for a in addresses if matters((a[0], a[1], BITS[a[0]]), bounds))
+
     facts = (
         record,
         probe_withdrawn(config, record, iface),
-        limits(config),
-        sorted(protected.own),
-        sorted(protected.gateways),
-        sorted(protected.nameservers),
-        sorted(protected.onlink),
+        bounds,
+        relevant(protected.own),
+        relevant(protected.gateways),
+        relevant(protected.nameservers),
+        sorted(p for p in protected.onlink if matters(p, bounds)),
         identities,
     )
     text = repr(facts).encode()

@@ -101,6 +101,18 @@ class _Checker:
         return None
 
 
+def matters(prefix: Prefix, limits: Limits) -> bool:
+    """Whether a protected address or on-link prefix can change a screen's verdict:
+    without Reject-Allow-Special, a prefix that touches one lying wholly in
+    link-local, ULA or other special-purpose space is refused for that already."""
+    if limits.allow_special:
+        return True
+    version, start, _length = prefix
+    if version == 6 and (last(prefix) < GLOBAL_UNICAST_V6[1] or start > last(GLOBAL_UNICAST_V6)):
+        return False  # wholly outside 2000::/3
+    return not any(s[0] == version and contains(s, prefix) for s in SPECIAL_PURPOSE)
+
+
 def refusal(prefix: Prefix, protected: Protected, limits: Limits) -> str | None:
     """Why this prefix must not become a reject route, or None."""
     return _Checker(protected, limits).refusal(prefix)

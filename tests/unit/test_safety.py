@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netguard.prefixes.prefix import parse, parse_address
-from netguard.prefixes.safety import SPECIAL_PURPOSE, Limits, Protected, refusal, screen
+from netguard.prefixes.safety import SPECIAL_PURPOSE, Limits, Protected, matters, refusal, screen
 
 N = parse
 A = parse_address
@@ -94,3 +94,20 @@ def test_screen_equals_refusal_of_every_prefix(found, allow_special, min_v6):
     kept, refused = screen(given, _PROTECTED, limits)
     assert refused == [(p, r) for p in given if (r := refusal(p, _PROTECTED, limits)) is not None]
     assert kept == [p for p in given if refusal(p, _PROTECTED, limits) is None]
+
+
+@settings(max_examples=300, deadline=None)
+@given(prefixes(), prefixes(), st.booleans())
+def test_a_protected_thing_that_does_not_matter_changes_no_verdict(candidate, protected_prefix, as_address):
+    """reconcile's fingerprint leaves out what matters() says cannot change a screen (a link-local
+    address appearing after ifup must not force a plan again): the verdict is the same with or without it."""
+    limits = Limits()
+    version, value, _length = protected_prefix
+    thing = (version, value, 32 if version == 4 else 128) if as_address else protected_prefix
+    if matters(thing, limits):
+        return
+    alone = Protected()
+    beside = (
+        Protected(own=frozenset({(version, value)})) if as_address else Protected(onlink=frozenset({thing}))
+    )
+    assert refusal(candidate, beside, limits) == refusal(candidate, alone, limits)
