@@ -29,7 +29,7 @@ else:
     from netguard.record import NamedTuple
 
 MAX_FAILURES_SHOWN = 5
-MAX_ROUNDS = 4  # dump, change, dump again ...: one round when nothing differs
+MAX_ROUNDS = 5  # (believed,) dump, change, dump again ...: one dump when nothing differs
 
 
 class Outcome(NamedTuple):
@@ -57,19 +57,32 @@ def _report(iface: str, failures: list[tuple[Prefix, str, int]]) -> None:
         log.warn(iface, reject.OPTION, f"... and {len(failures) - MAX_FAILURES_SHOWN} more route failures")
 
 
-def sync(family: str, want: set[Prefix], iface: str) -> tuple[int, int]:
-    """Make the kernel's netguard routes of one family equal `want`: (added, deleted)."""
+def sync(family: str, want: set[Prefix], iface: str, believed: set[Prefix] | None = None) -> tuple[int, int]:
+    """Make the kernel's netguard routes of one family equal `want`: (added, deleted).
+
+    `believed` is what the last transaction left installed (the wants files'
+    union before this one's changes): the first round changes the kernel from
+    it without dumping every route first (ifdown of 100k routes: one full dump
+    fewer); every round after a change dumps, and the kernel is trusted only
+    once a dump shows nothing left to do (a route removed behind our back comes
+    back, one gone already is not a failure).
+    """
     address_family = FAMILY[reject.FAMILIES[family]]
     ours: set[Prefix] = set()  # every route any dump of this run showed as ours
     foreign: dict[Prefix, tuple[Prefix, str, int]] = {}  # EEXIST from a route not (yet) seen as ours
     failures: list[tuple[Prefix, str, int]] = []
     added = deleted = 0
-    for _round in range(MAX_ROUNDS):
-        installed = state.netguard_routes(address_family, reject.PROTOCOL)
-        ours |= installed
+    for round_number in range(MAX_ROUNDS):
+        if round_number == 0 and believed is not None:
+            installed = believed
+        else:
+            installed = state.netguard_routes(address_family, reject.PROTOCOL)
+            ours |= installed
         delete, add = reject.difference(want, installed)
         add = [route for route in add if route not in ours and route not in foreign]
         if not delete and not add:
+            if installed is believed:
+                continue  # believed, not seen: a dump decides
             break
         failures = apply.change_routes(delete, add, reject.PROTOCOL)
         failed = {(route, verb) for route, verb, _code in failures}
@@ -149,7 +162,8 @@ def transaction(
                     wants.remove_wants(config.state_dir, key)
                 else:
                     wants.write_wants(config.state_dir, key, value)
-            added, deleted = sync(family, want, iface)
+            believed = {p for (_i, f), w in current.items() if f == family for p in w.prefixes}
+            added, deleted = sync(family, want, iface, believed)
             wanted = sum(
                 len(w.prefixes) for (name, f), w in proposed.items() if name == iface and f == family
             )
