@@ -62,7 +62,13 @@ def save(state_dir: str, iface: str, applied: Applied) -> None:
         return
     lines = [f"sysctl {p} {v}" for p, v in sorted(applied.sysctls.items())]
     lines += [f"reject {family}" for family in sorted(applied.reject)]
-    write_atomic(where, iface, ("\n".join(lines) + "\n").encode("ascii"))
+    data = ("\n".join(lines) + "\n").encode("ascii")
+    try:
+        if read_bounded(path(state_dir, iface), LIMIT) == data:
+            return  # already on disk (ifup again): no rename, no fsync
+    except (OSError, UnsafeFile):
+        pass  # absent, or not ours to trust: written anew
+    write_atomic(where, iface, data)
 
 
 def clear(state_dir: str, iface: str) -> None:
