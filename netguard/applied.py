@@ -68,7 +68,7 @@ def save(state_dir: str, iface: str, applied: Applied) -> None:
             return  # already on disk (ifup again): no rename, no fsync
     except (OSError, UnsafeFile):
         pass  # absent, or not ours to trust: written anew
-    write_atomic(where, iface, data)
+    write_atomic(where, iface, data, sync=False)  # see State-Dir in safefile.write_atomic
 
 
 def clear(state_dir: str, iface: str) -> None:

@@ -112,6 +112,12 @@ def open_lock(path: str) -> int:
 def write_atomic(directory: str, name: str, data: bytes, mode: int = 0o644, sync: bool = True) -> str:
     """directory/name holds data, whole or not at all: temp file, (fsync,) rename, (fsync of the directory).
 
+    The rename alone makes it whole for every reader and across a killed
+    writer. fsync adds durability across a power loss: the cache needs it;
+    State-Dir does not (it lives in /run, and what it records, the kernel's
+    routes and sysctls, does not survive a power loss either), so its
+    writers pass sync=False and a hook run spends no time waiting for a disk.
+
     The temp name starts with `.tmp.` (so a dead writer's leftovers are
     recognisable) and is created exclusively, never through a symlink.
     """

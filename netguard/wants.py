@@ -158,7 +158,9 @@ def parse_wants(data: bytes, version: int) -> Wants:
 
 
 def write_wants(state_dir: str, key: Key, wants: Wants) -> None:
-    write_atomic(directory(state_dir), file_name(key), format_wants(wants))
+    write_atomic(
+        directory(state_dir), file_name(key), format_wants(wants), sync=False
+    )  # safefile.write_atomic
 
 
 def remove_wants(state_dir: str, key: Key) -> bool:
