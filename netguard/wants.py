@@ -158,9 +158,8 @@ def parse_wants(data: bytes, version: int) -> Wants:
 
 
 def write_wants(state_dir: str, key: Key, wants: Wants) -> None:
-    write_atomic(
-        directory(state_dir), file_name(key), format_wants(wants), sync=False
-    )  # safefile.write_atomic
+    # No fsync: State-Dir (see safefile.write_atomic).
+    write_atomic(directory(state_dir), file_name(key), format_wants(wants), sync=False)
 
 
 def remove_wants(state_dir: str, key: Key) -> bool:
