@@ -74,6 +74,8 @@ def sync(family: str, want: set[Prefix], iface: str, believed: set[Prefix] | Non
     added = deleted = 0
     for round_number in range(MAX_ROUNDS):
         if round_number == 0 and believed is not None:
+            if believed == want:
+                continue  # believed, not seen: a dump decides
             installed = believed
         else:
             installed = state.netguard_routes(address_family, reject.PROTOCOL)
@@ -82,7 +84,7 @@ def sync(family: str, want: set[Prefix], iface: str, believed: set[Prefix] | Non
         add = [route for route in add if route not in ours and route not in foreign]
         if not delete and not add:
             if installed is believed:
-                continue  # believed, not seen: a dump decides
+                continue
             break
         failures = apply.change_routes(delete, add, reject.PROTOCOL)
         failed = {(route, verb) for route, verb, _code in failures}
@@ -107,9 +109,11 @@ def _screened_union(
     """Every route the interfaces want, what was read back from State-Dir screened again
     (a tampered wants file cannot add a default route); `fresh`, planned this run, was just screened."""
     union = {p for (_i, f), w in current.items() if f == family for p in w.prefixes}
-    kept, refused = screen(union - fresh, protected, limits(config))
+    kept, refused = screen(union - fresh if fresh else union, protected, limits(config))
     for prefix, why in refused[:MAX_FAILURES_SHOWN]:
         log.warn(iface, reject.OPTION, f"a wants file holds {format_prefix(prefix)}: {why}; not installed")
+    if not refused:
+        return union
     return set(kept) | (union & fresh)
 
 
