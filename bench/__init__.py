@@ -8,3 +8,15 @@ def timed(action, *args) -> float:
     start = time.perf_counter()
     action(*args)
     return time.perf_counter() - start
+
+
+def median_of(runs: int, action, *args, before=None) -> float:
+    """The median wall-clock seconds of `runs` calls, `before()` (untimed) ahead of each."""
+    import statistics
+
+    samples = []
+    for _ in range(runs):
+        if before is not None:
+            before()
+        samples.append(timed(action, *args))
+    return statistics.median(samples)

@@ -6,6 +6,8 @@ ifup again with nothing to change, ifup after 1% of the prefixes changed
 (a refreshed cache entry), ifdown; and `ip -batch` adding then deleting the
 same list in the same namespace. Also `netguard import` at 100k, and the
 hook's peak RSS at the largest size (the maximum over ifup's descendants).
+Every row is the median of RUNS (3) in the same namespace: this machine's
+figures move by a third from one run to the next.
 Usage (root): python3 -m bench.reject_hook [SIZE...]
 """
 
@@ -16,8 +18,10 @@ import resource
 import subprocess
 import sys
 
-from bench import timed
+from bench import median_of
 from tests import sandbox
+
+RUNS = 3
 
 
 def prefixes(count: int, shift: int = 0) -> list[str]:
@@ -49,29 +53,46 @@ def run_size(count: int, rss: bool) -> list[tuple[str, float]]:
                            + "".join(p + "\n" for p in prefixes(count)[count // 100 :]))  # fmt: skip
         host.write_interfaces("iface eth0 inet6 manual\n    reject-asn 64500\n")
         ifup = ["ip", "netns", "exec", host.name, "ifup", "--state-dir", host.state_dir, "eth0"]
-        rows = [(f"netguard import ({count:,})", timed(host.netguard, "import", "64500", str(listing)))]
+        rows = [
+            (f"netguard import ({count:,})", median_of(RUNS, host.netguard, "import", "64500", str(listing)))
+        ]
         if rss:
             rows.append(("ifup: the hook's peak RSS (MB)", peak_rss_mb(ifup)))
             host.ifdown("eth0")
-        rows.append(("ifup", timed(host.ifup, "eth0")))
-        rows.append(
-            (
-                "ifup again, nothing to change",
-                timed(host.exec, "ifup", "--force", "--state-dir", host.state_dir, "eth0"),
-            )
-        )
-        host.netguard("import", "64500", str(changed))
-        rows.append(
-            (
-                "ifup again after 1% changed",
-                timed(host.exec, "ifup", "--force", "--state-dir", host.state_dir, "eth0"),
-            )
-        )
-        rows.append(("ifdown", timed(host.ifdown, "eth0")))
+        again = ["ifup", "--force", "--state-dir", host.state_dir, "eth0"]
+        original, one_percent = str(listing), str(changed)
+
+        def down() -> None:
+            host.netguard("import", "64500", original)
+            host.exec("ifdown", "--force", "--state-dir", host.state_dir, "eth0", check=False)
+
+        def changed_entry() -> None:  # the entry alternates: each run finds 1% changed
+            nonlocal original, one_percent
+            original, one_percent = one_percent, original
+            host.netguard("import", "64500", original)
+
+        rows.append(("ifup", median_of(RUNS, host.ifup, "eth0", before=down)))
+        rows.append(("ifup again, nothing to change", median_of(RUNS, host.exec, *again)))
+        rows.append(("ifup again after 1% changed", median_of(RUNS, host.exec, *again, before=changed_entry)))
+        rows.append(("ifdown", median_of(RUNS, host.ifdown, "eth0", before=lambda: host.exec(*again))))
+        flush = ["ip", "-n", host.name, "-6", "route", "flush", "proto", "241"]
+        batches = {}
         for verb in ("add", "del"):
-            batch = host.netguard_state.parent / f"batch-{verb}"
-            batch.write_text("".join(f"route {verb} unreachable {p} proto 241\n" for p in prefixes(count)))
-            rows.append((f"alternative: ip -batch {verb}", timed(host.exec, "ip", "-batch", str(batch))))
+            batches[verb] = host.netguard_state.parent / f"batch-{verb}"
+            batches[verb].write_text(
+                "".join(f"route {verb} unreachable {p} proto 241\n" for p in prefixes(count))
+            )
+
+        def empty() -> None:
+            subprocess.run(flush, check=True)
+
+        def full() -> None:
+            empty()
+            host.exec("ip", "-batch", str(batches["add"]))
+
+        for verb, before in (("add", empty), ("del", full)):
+            batch_time = median_of(RUNS, host.exec, "ip", "-batch", str(batches[verb]), before=before)
+            rows.append((f"alternative: ip -batch {verb}", batch_time))
         subprocess.run(["ip", "-n", host.name, "-6", "route", "flush", "proto", "241"], check=True)
     return rows
 
