@@ -63,6 +63,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ifupdown: runs the real ifup/ifdown inside namespaces")
     config.addinivalue_line("markers", "hostile: hostile inputs: one line, no traceback, nothing changed")
     _scan_subprocess_output()
+    if not os.access(config.rootpath, os.W_OK):  # CI's unit tier runs as nobody in a read-only copy
+        from hypothesis import settings
+
+        settings.register_profile("read-only", database=None)
+        settings.load_profile("read-only")
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
