@@ -91,16 +91,20 @@ def dump_request(family: int, protocol: int, seq: int, kind: int = 0) -> bytes:
     )
 
 
-def dump_items(buffer: bytes, parse: Callable[[memoryview], T | None], found: set[T]) -> tuple[bool, bool]:
+def dump_items(
+    buffer: bytes, parse: Callable[[memoryview], T | None], found: set[T], routes_of: int | None = None
+) -> tuple[bool, bool]:
     """One recv() buffer of a dump, each message through parse into found: (done, interrupted).
 
-    The loop is written out (not messages()): a 100k-route dump is 100k turns.
+    The loop is written out (not messages()): a 100k-route dump is 100k
+    turns. routes_of (a protocol): our unreachable routes in the kernel's own
+    layout (RTA_TABLE main, then RTA_DST) are read in place, without a call
+    per message; parse sees every other message.
     """
     view = memoryview(buffer)
-    offset, end, interrupted = 0, len(view), False
-    header = _NLMSGHDR.unpack_from
+    offset, end, interrupted = 0, len(buffer), False
     while offset + 16 <= end:
-        length, kind, flags, _seq, _pid = header(view, offset)
+        length, kind, flags = _HEAD(buffer, offset)
         if length < 16:
             break
         if flags & NLM_F_DUMP_INTR:
@@ -109,6 +113,20 @@ def dump_items(buffer: bytes, parse: Callable[[memoryview], T | None], found: se
             return True, interrupted
         if kind == NLMSG_ERROR:
             raise OSError(error_code(view[offset + 16 : offset + length]), "netlink dump failed")
+        if routes_of is not None and kind == RTM_NEWROUTE and length >= 40:
+            family, dst_len, proto, route_type = _ROUTE_FIELDS(buffer, offset + 16)
+            width = 16 if family == 10 else 4
+            if (
+                proto == routes_of
+                and route_type == RTN_UNREACHABLE
+                and family in _PLAIN_ROUTE
+                and buffer[offset + 28 : offset + 40] == _PLAIN_ROUTE[family]
+                and length >= 40 + width
+            ):
+                value = int.from_bytes(buffer[offset + 40 : offset + 40 + width], "big")
+                found.add((VERSION[family], value, dst_len))  # type: ignore[arg-type]
+                offset += (length + 3) & ~3
+                continue
         item = parse(view[offset + 16 : offset + length])
         if item is not None:
             found.add(item)
@@ -241,45 +259,6 @@ def parse_route(payload: memoryview, protocol: int) -> Prefix | None:
 _HEAD = struct.Struct("=IHH").unpack_from  # len, type, flags of a message
 _ROUTE_FIELDS = struct.Struct("=BB3xBxB").unpack_from  # family, dst_len, protocol, type of its rtmsg
 _PLAIN_ROUTE = {10: _MAIN_TABLE + _DST_HEADERS[16], 2: _MAIN_TABLE + _DST_HEADERS[4]}
-
-
-def route_dump_items(buffer: bytes, protocol: int, found: set[Prefix]) -> tuple[bool, bool]:
-    """dump_items() with parse_route() written into the loop: a 100k-route dump is 100k turns.
-
-    The kernel's own layout (RTA_TABLE main, then RTA_DST) is read in place;
-    any other message goes through parse_route(), which walks its attributes.
-    """
-    offset, end, interrupted = 0, len(buffer), False
-    while offset + 16 <= end:
-        length, kind, flags = _HEAD(buffer, offset)
-        if length < 16:
-            break
-        if flags & NLM_F_DUMP_INTR:
-            interrupted = True
-        if kind == NLMSG_DONE:
-            return True, interrupted
-        if kind == NLMSG_ERROR:
-            raise OSError(
-                error_code(memoryview(buffer)[offset + 16 : offset + length]), "netlink dump failed"
-            )
-        if kind == RTM_NEWROUTE and length >= 28:
-            family, dst_len, proto, route_type = _ROUTE_FIELDS(buffer, offset + 16)
-            if proto == protocol and route_type == RTN_UNREACHABLE and family in VERSION:
-                width = 16 if family == 10 else 4
-                if buffer[offset + 28 : offset + 40] == _PLAIN_ROUTE[family] and length >= 40 + width:
-                    found.add(
-                        (
-                            VERSION[family],
-                            int.from_bytes(buffer[offset + 40 : offset + 40 + width], "big"),
-                            dst_len,
-                        )
-                    )
-                else:
-                    item = parse_route(memoryview(buffer)[offset + 16 : offset + length], protocol)
-                    if item is not None:
-                        found.add(item)
-        offset += (length + 3) & ~3
-    return False, interrupted
 
 
 def parse_default_gateway(payload: memoryview) -> tuple[int, int] | None:

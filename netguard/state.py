@@ -18,7 +18,9 @@ if TYPE_CHECKING:  # pyroute2 costs ~0.2 s to import: only on paths that need it
     from netguard.prefixes.safety import Protected
 
 if TYPE_CHECKING:
-    from typing import Any, NamedTuple
+    from typing import NamedTuple, TypeVar
+
+    T = TypeVar("T")
 
 else:
     from netguard.record import NamedTuple
@@ -174,7 +176,7 @@ class DumpInterrupted(OSError):
     """The kernel flagged every try of a dump as interrupted (its table kept changing)."""
 
 
-def _dump(request: bytes, parse: Any, items: Callable[..., tuple[bool, bool]] | None = None) -> set[Any]:
+def _dump(request: bytes, parse: Callable[[memoryview], T | None], routes_of: int | None = None) -> set[T]:
     """One netlink dump, each message through parse (None: skipped).
 
     A dump the kernel flags NLM_F_DUMP_INTR (the table changed under it)
@@ -182,20 +184,18 @@ def _dump(request: bytes, parse: Any, items: Callable[..., tuple[bool, bool]] | 
     an unflagged dump whole either (it verifies after changing anything).
     """
     for _try in range(DUMP_TRIES):
-        found, interrupted = _dump_once(request, parse, items)
+        found, interrupted = _dump_once(request, parse, routes_of)
         if not interrupted:
             return found
     raise DumpInterrupted(0, f"the kernel interrupted {DUMP_TRIES} dumps in a row")
 
 
 def _dump_once(
-    request: bytes, parse: Any, items: Callable[..., tuple[bool, bool]] | None
-) -> tuple[set[Any], bool]:
+    request: bytes, parse: Callable[[memoryview], T | None], routes_of: int | None
+) -> tuple[set[T], bool]:
     import socket
 
     from netguard import rtnl
-
-    take = items or rtnl.dump_items
 
     with socket.socket(
         socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, socket.NETLINK_ROUTE
@@ -208,10 +208,10 @@ def _dump_once(
         sock.bind((0, 0))
         sock.settimeout(10)  # a dump answers at once; this only bounds a kernel that does not
         sock.send(request)
-        found: set[Any] = set()
+        found: set[T] = set()
         interrupted = False
         while True:
-            done, flagged = take(sock.recv(1 << 20), parse, found)
+            done, flagged = rtnl.dump_items(sock.recv(1 << 20), parse, found, routes_of)
             interrupted |= flagged
             if done:
                 return found, interrupted
@@ -221,7 +221,9 @@ def netguard_routes(family: int, protocol: int) -> set[Prefix]:
     """Our unreachable routes (no pyroute2: its get_routes takes 14 s for 100k routes)."""
     from netguard import rtnl
 
-    return _dump(rtnl.dump_request(family, protocol, 1), protocol, rtnl.route_dump_items)
+    return _dump(
+        rtnl.dump_request(family, protocol, 1), lambda payload: rtnl.parse_route(payload, protocol), protocol
+    )
 
 
 def ipv6_address_details(address: str) -> list[tuple[int, bytes, int, int, int, int]]:

@@ -74,6 +74,9 @@ def test_the_route_dump_loop_reads_what_parse_route_reads():
     )
     fast: set = set()
     slow: set = set()
-    assert rtnl.route_dump_items(buffer, 241, fast) == (True, False)
+    assert rtnl.dump_items(buffer, lambda payload: rtnl.parse_route(payload, 241), fast, routes_of=241) == (
+        True,
+        False,
+    )
     assert rtnl.dump_items(buffer, lambda payload: rtnl.parse_route(payload, 241), slow) == (True, False)
     assert fast == slow == set(routes)
