@@ -83,8 +83,6 @@ def sync(family: str, want: set[Prefix], iface: str, believed: set[Prefix] | Non
         delete, add = reject.difference(want, installed)
         add = [route for route in add if route not in ours and route not in foreign]
         if not delete and not add:
-            if installed is believed:
-                continue
             break
         failures = apply.change_routes(delete, add, reject.PROTOCOL)
         failed = {(route, verb) for route, verb, _code in failures}
@@ -98,17 +96,16 @@ def sync(family: str, want: set[Prefix], iface: str, believed: set[Prefix] | Non
     return added, deleted
 
 
-def _screened_union(
-    current: dict[wants.Key, wants.Wants],
-    family: str,
-    protected: Protected,
-    config: Config,
-    iface: str,
-    fresh: set[Prefix],
+def _union(wanted: dict[wants.Key, wants.Wants], family: str) -> set[Prefix]:
+    """Every route of one family the interfaces want."""
+    return {p for (_i, f), w in wanted.items() if f == family for p in w.prefixes}
+
+
+def _screened(
+    union: set[Prefix], fresh: set[Prefix], protected: Protected, config: Config, iface: str
 ) -> set[Prefix]:
-    """Every route the interfaces want, what was read back from State-Dir screened again
-    (a tampered wants file cannot add a default route); `fresh`, planned this run, was just screened."""
-    union = {p for (_i, f), w in current.items() if f == family for p in w.prefixes}
+    """The union with what was read back from State-Dir screened again (a tampered wants
+    file cannot add a default route); `fresh`, planned this run, was just screened."""
     kept, refused = screen(union - fresh if fresh else union, protected, limits(config))
     for prefix, why in refused[:MAX_FAILURES_SHOWN]:
         log.warn(iface, reject.OPTION, f"a wants file holds {format_prefix(prefix)}: {why}; not installed")
@@ -150,7 +147,8 @@ def transaction(
                     proposed.pop(key, None)
                 else:
                     proposed[key] = value
-            want = _screened_union(proposed, family, protected, config, iface, fresh)
+            believed = _union(current, family)  # what the last transaction left installed
+            want = _screened(_union(proposed, family) if mine else believed, fresh, protected, config, iface)
             if len(want) > config.reject_max_routes:
                 log.warn(
                     iface,
@@ -160,13 +158,12 @@ def transaction(
                     "raise it in /etc/netguard/netguard.conf",
                 )
                 mine, proposed = {}, current
-                want = _screened_union(current, family, protected, config, iface, set())
+                want = _screened(believed, set(), protected, config, iface)
             for key, value in mine.items():
                 if value is None:
                     wants.remove_wants(config.state_dir, key)
                 else:
                     wants.write_wants(config.state_dir, key, value)
-            believed = {p for (_i, f), w in current.items() if f == family for p in w.prefixes}
             added, deleted = sync(family, want, iface, believed)
             wanted = sum(
                 len(w.prefixes) for (name, f), w in proposed.items() if name == iface and f == family

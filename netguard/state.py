@@ -11,17 +11,14 @@ import os
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
 if TYPE_CHECKING:  # pyroute2 costs ~0.2 s to import: only on paths that need it
     from collections.abc import Callable
+    from typing import NamedTuple, TypeVar
 
     from pyroute2 import IPRoute
 
     from netguard.prefixes.prefix import Prefix
     from netguard.prefixes.safety import Protected
 
-if TYPE_CHECKING:
-    from typing import NamedTuple, TypeVar
-
     T = TypeVar("T")
-
 else:
     from netguard.record import NamedTuple
 

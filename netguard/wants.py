@@ -146,13 +146,16 @@ def parse_wants(data: bytes, version: int) -> Wants:
         prefixes = [(6, high << 64 | low, length) for high, low, length in struct.iter_unpack(">QQB", body)]
     else:
         prefixes = [(4, value, length) for value, length in struct.iter_unpack(">IB", body)]
-    if any(length > bits or value & ((1 << (bits - length)) - 1) for _v, value, length in prefixes):
-        index = next(
+    bad = next(
+        (
             i
             for i, (_v, value, length) in enumerate(prefixes)
             if length > bits or value & ((1 << (bits - length)) - 1)
-        )
-        raise ValueError(f"record {index}: not a prefix")
+        ),
+        None,
+    )
+    if bad is not None:
+        raise ValueError(f"record {bad}: not a prefix")
     record = StanzaRecord(tuple(int(a) for a in asn_words), exceptions, gateway, probes)
     return Wants(record, tuple(prefixes), inputs)
 
