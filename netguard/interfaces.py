@@ -141,7 +141,7 @@ class InterfacesError(NetguardError):
     exit_code = EXIT_CONFIG
 
 
-def _logical_lines(path: str, rules: str = IFUPDOWN) -> list[tuple[int, str]]:
+def _logical_lines(path: str, rules: str, notes: list[TemplateNotRendered]) -> list[tuple[int, str]]:
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             text = handle.read(MAX_BYTES)
@@ -150,7 +150,7 @@ def _logical_lines(path: str, rules: str = IFUPDOWN) -> list[tuple[int, str]]:
             f"cannot read {path}: {err.strerror}; fix the file or the source line naming it"
         ) from None
     if rules == IFUPDOWN2:
-        text = _render(path, text)
+        text = _render(path, text, notes)
     raw = text.split("\n")  # ifupdown splits on \n only
     lines: list[tuple[int, str]] = []
     pending = ""
@@ -192,13 +192,12 @@ class TemplateNotRendered(NamedTuple):
     message: str
 
 
-not_rendered: list[TemplateNotRendered] = []  # files read as written, and why
 TEMPLATE_LOOKUP = "/etc/network/ifupdown2/templates"  # ifupdown2.conf's template_lookuppath
 
 
-def _render(path: str, text: str) -> str:
+def _render(path: str, text: str, notes: list[TemplateNotRendered]) -> str:
     """ifupdown2 renders every interfaces file with mako (template_enable=1, its default);
-    when that fails, it reads the file as written, and so does this."""
+    when that fails, it reads the file as written, and so does this (and notes why)."""
     if "%" not in text and "$" not in text:
         return text
     try:
@@ -206,7 +205,7 @@ def _render(path: str, text: str) -> str:
         from mako.template import Template  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         if any(line.lstrip().startswith("%") or "${" in line for line in text.split("\n")):
-            not_rendered.append(
+            notes.append(
                 TemplateNotRendered(
                     path,
                     "mako template not rendered (python3-mako is not installed): ifupdown2 renders it, "
@@ -218,7 +217,7 @@ def _render(path: str, text: str) -> str:
         return str(Template(text=text, lookup=TemplateLookup(directories=[TEMPLATE_LOOKUP])).render())
     except Exception as err:  # the template's error: ifupdown2 also goes on with the text as written
         detail = " ".join(f"{type(err).__name__}: {err}".split())[:120]
-        not_rendered.append(
+        notes.append(
             TemplateNotRendered(
                 path, f"mako template does not render ({detail}); ifupdown2 and netguard read it as written"
             )
@@ -227,10 +226,11 @@ def _render(path: str, text: str) -> str:
 
 
 def read_interfaces(
-    path: str = DEFAULT_INTERFACES, rules: str = IFUPDOWN, _seen: set[str] | None = None
+    path: str = DEFAULT_INTERFACES, rules: str = IFUPDOWN, notes: list[TemplateNotRendered] | None = None
 ) -> list[Stanza]:
-    """Every iface stanza of the file and what it sources, in the implementation's order."""
-    stanzas = _read(path, rules, _seen if _seen is not None else set())
+    """Every iface stanza of the file and what it sources, in the implementation's order;
+    the templates read as written (ifupdown2's rules) are appended to notes."""
+    stanzas = _read(path, rules, set(), notes if notes is not None else [])
     if rules != IFUPDOWN_NG:
         return stanzas
     merged: dict[str, Stanza] = {}  # ifupdown-ng: one interface, one set of options
@@ -242,7 +242,7 @@ def read_interfaces(
     return list(merged.values())
 
 
-def _read(path: str, rules: str, seen: set[str]) -> list[Stanza]:
+def _read(path: str, rules: str, seen: set[str], notes: list[TemplateNotRendered]) -> list[Stanza]:
     real = os.path.realpath(path)
     if real in seen:
         return []
@@ -252,7 +252,7 @@ def _read(path: str, rules: str, seen: set[str]) -> list[Stanza]:
     base = os.path.dirname(path)
     # ifupdown2 knows no mapping, no-auto-down or no-scripts, and has `vlan NAME` stanzas (a bridge's vlan).
     ends = _STANZA_STARTS if rules != IFUPDOWN2 else _IFUPDOWN2_STARTS
-    for number, text in _logical_lines(path, rules):
+    for number, text in _logical_lines(path, rules, notes):
         words = text.split()
         if not words:
             continue
@@ -265,13 +265,13 @@ def _read(path: str, rules: str, seen: set[str]) -> list[Stanza]:
             elif keyword == "source" and len(words) >= 2:
                 pattern = words[1] if os.path.isabs(words[1]) else os.path.join(base, words[1])
                 for included in sorted(glob.glob(pattern)):
-                    stanzas.extend(_read(included, rules, seen))
+                    stanzas.extend(_read(included, rules, seen, notes))
             elif keyword == "source-directory" and len(words) >= 2:
                 pattern = words[1] if os.path.isabs(words[1]) else os.path.join(base, words[1])
                 for directory in sorted(glob.glob(pattern)):  # ifupdown2 takes a wildcard here too
                     for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
                         if _SOURCE_DIRECTORY_NAME.match(name):
-                            stanzas.extend(_read(os.path.join(directory, name), rules, seen))
+                            stanzas.extend(_read(os.path.join(directory, name), rules, seen, notes))
         elif current is not None:
             value = " ".join(words[1:])
             if rules == IFUPDOWN2:

@@ -19,9 +19,9 @@ from netguard.interfaces import (
     RULE_NAMES,
     RULES,
     Stanza,
+    TemplateNotRendered,
     detect_rules,
     env_key,
-    not_rendered,
     read_interfaces,
 )
 from netguard.options import OPTIONS_BY_NAME, parse_option
@@ -141,8 +141,8 @@ def add_rules_argument(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     rules, chosen = rules_of(args)
-    del not_rendered[:]
-    stanzas = read_interfaces(args.interfaces, rules)
+    not_rendered: list[TemplateNotRendered] = []
+    stanzas = read_interfaces(args.interfaces, rules, not_rendered)
     asns = cached_asns(load_config(args.config).cache_dir)
     findings = sorted(
         [f for stanza in stanzas for f in check_stanza(stanza, asns)]

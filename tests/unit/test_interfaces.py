@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from netguard import interfaces
 from netguard.interfaces import IFUPDOWN, IFUPDOWN2, IFUPDOWN_NG, detect_rules, env_key, read_interfaces
 from tests.conftest import require
 
@@ -96,12 +95,14 @@ iface eth1 inet6 static inherits tmpl
 ASKED = ("IF_WAIT_DAD", "IF_REJECT_ASN", "IF_DAD")
 
 
-def exported(tmp_path, rules: str, text: str = SPELLINGS) -> list[tuple[str, str, dict]]:
+def exported(
+    tmp_path, rules: str, text: str = SPELLINGS, notes: list | None = None
+) -> list[tuple[str, str, dict]]:
     path = tmp_path / "interfaces"
     path.write_text(text)
     return [
         (s.iface, s.family, {k: v for k, v in s.env().items() if k in ASKED})
-        for s in read_interfaces(str(path), rules)
+        for s in read_interfaces(str(path), rules, notes)
     ]
 
 
@@ -164,18 +165,18 @@ def test_ifupdown2_renders_mako_templates(tmp_path):
 def test_without_mako_a_template_is_named_not_rendered(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "mako", None)  # import mako fails, as without python3-mako
     monkeypatch.setitem(sys.modules, "mako.template", None)
-    monkeypatch.setattr(interfaces, "not_rendered", [])
-    exported(tmp_path, IFUPDOWN2, TEMPLATE)
-    assert [t.path for t in interfaces.not_rendered] == [str(tmp_path / "interfaces")]
+    notes: list = []
+    exported(tmp_path, IFUPDOWN2, TEMPLATE, notes)
+    assert [t.path for t in notes] == [str(tmp_path / "interfaces")]
 
 
-def test_a_template_that_does_not_render_is_named_and_read_as_written(tmp_path, monkeypatch):
+def test_a_template_that_does_not_render_is_named_and_read_as_written(tmp_path):
     require_mako()
-    monkeypatch.setattr(interfaces, "not_rendered", [])
-    assert exported(tmp_path, IFUPDOWN2, "%for v in [1:\niface a inet6 manual\n    dad off\n%endfor\n") == [
-        ("a", "inet6", {"IF_DAD": "off"})
-    ]
-    (problem,) = interfaces.not_rendered
+    notes: list = []
+    assert exported(
+        tmp_path, IFUPDOWN2, "%for v in [1:\niface a inet6 manual\n    dad off\n%endfor\n", notes
+    ) == [("a", "inet6", {"IF_DAD": "off"})]
+    (problem,) = notes
     assert "mako template does not render (" in problem.message and "read it as written" in problem.message
 
 
