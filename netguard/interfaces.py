@@ -200,6 +200,18 @@ def _render(path: str, text: str, notes: list[TemplateNotRendered]) -> str:
     when that fails, it reads the file as written, and so does this (and notes why)."""
     if "%" not in text and "$" not in text:
         return text
+    info = os.stat(path)
+    if info.st_uid not in (0, os.geteuid()) or info.st_mode & 0o022:
+        # Rendering runs the template's Python: only for a file root (or the caller) alone can write.
+        if "%" in text or "${" in text or "<%" in text:
+            notes.append(
+                TemplateNotRendered(
+                    path,
+                    "mako template not rendered: rendering runs its code, and the file is writable by "
+                    "others or not owned by root (or you); fix its owner and mode",
+                )
+            )
+        return text
     try:
         from mako.lookup import TemplateLookup  # type: ignore[import-not-found,unused-ignore]
         from mako.template import Template  # type: ignore[import-not-found,unused-ignore]

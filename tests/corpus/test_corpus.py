@@ -90,6 +90,7 @@ def corpus(tmp: Path) -> list[tuple[str, Path]]:
         for label, body in ((name, text), (name + "+netguard", variant(text))):
             target = tmp / label.replace("/", "_").replace(":", "_")
             target.write_text(body if body.endswith("\n") else body + "\n")
+            target.chmod(0o644)  # templates are rendered only in a file others cannot write
             made.append((label, target))
     return made
 

@@ -100,6 +100,7 @@ def exported(
 ) -> list[tuple[str, str, dict]]:
     path = tmp_path / "interfaces"
     path.write_text(text)
+    path.chmod(0o644)  # whatever the umask: ifupdown2's rules render only a file others cannot write
     return [
         (s.iface, s.family, {k: v for k, v in s.env().items() if k in ASKED})
         for s in read_interfaces(str(path), rules, notes)
@@ -192,3 +193,19 @@ def test_the_installed_implementation_is_detected(tmp_path):
     assert detect_rules(str(tmp_path)) == IFUPDOWN_NG
     (tmp_path / "usr/sbin/ifup").symlink_to(tmp_path / "usr/share/ifupdown2/__main__.py")
     assert detect_rules(str(tmp_path)) == IFUPDOWN2
+
+
+def test_a_template_others_can_write_is_never_rendered(tmp_path):
+    """Rendering runs the template's Python: a file writable by others must not get root to run it."""
+    require_mako()
+    marker = tmp_path / "ran"
+    path = tmp_path / "interfaces"
+    path.write_text(f"<% open({str(marker)!r}, 'w').close() %>\niface a inet6 manual\n    dad off\n")
+    path.chmod(0o666)
+    notes: list = []
+    assert [s.iface for s in read_interfaces(str(path), IFUPDOWN2, notes)] == ["a"]
+    assert not marker.exists()
+    assert "not rendered: rendering runs its code" in notes[0].message
+    path.chmod(0o644)
+    read_interfaces(str(path), IFUPDOWN2, [])
+    assert marker.exists()  # the same file, root's alone: rendered, as ifupdown2 would
