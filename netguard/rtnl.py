@@ -9,13 +9,15 @@ directly. Pure: no sockets here (apply.py sends, state.py dumps).
 from __future__ import annotations
 
 import struct
+from itertools import repeat
+from operator import itemgetter
 
 from netguard.prefixes.prefix import FAMILY, VERSION, Prefix, from_packed, packed
 
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from typing import TypeVar
+    from typing import Literal, TypeVar
 
     T = TypeVar("T")
 
@@ -101,6 +103,8 @@ def dump_items(
     layout (RTA_TABLE main, then RTA_DST) are read in place, without a call
     per message; parse sees every other message.
     """
+    if routes_of is not None and _uniform_routes(buffer, routes_of, found):
+        return False, False
     view = memoryview(buffer)
     offset, end, interrupted = 0, len(buffer), False
     while offset + 16 <= end:
@@ -132,6 +136,37 @@ def dump_items(
             found.add(item)
         offset += (length + 3) & ~3
     return False, interrupted
+
+
+def _uniform_routes(buffer: bytes, protocol: int, found: set) -> bool:
+    """The common buffer of a dump of our routes, read in C (struct, map, zip: no bytecode
+    per route): every message one of our plain unreachable routes, all of one length and
+    family, the same bytes but for the destination and its length. False (nothing added)
+    for any other buffer; dump_items' loop reads that one.
+    """
+    if len(buffer) < 44:  # the shortest: an IPv4 route's head, rtmsg, RTA_TABLE and RTA_DST
+        return False
+    length, family = _U32(buffer, 0)[0], buffer[16]
+    width = 16 if family == 10 else 4
+    if family not in _PLAIN_ROUTE or length < 40 + width or len(buffer) % _align(length):
+        return False
+    layout = _UNIFORM.get((length, width))
+    if layout is None:  # head and family | dst_len | the rest of rtmsg, RTA_TABLE, RTA_DST's header | dst
+        layout = _UNIFORM[(length, width)] = struct.Struct(f"=17sB22s{width}s{_align(length) - 40 - width}x")
+    rows = list(layout.iter_unpack(buffer))
+    plain = _PLAIN_ROUTE[family]
+    for head in set(map(_FIRST, rows)):  # the distinct ones: one, as a rule
+        message_length, kind, flags, message_family = _HEAD_FAMILY(head)
+        if message_length != length or kind != RTM_NEWROUTE or message_family != family:
+            return False
+        if flags & NLM_F_DUMP_INTR:
+            return False
+    for middle in set(map(_THIRD, rows)):
+        if middle[3] != protocol or middle[5] != RTN_UNREACHABLE or middle[10:] != plain:
+            return False
+    values = map(int.from_bytes, map(_FOURTH, rows), repeat(_BIG))
+    found.update(zip(repeat(VERSION[family]), values, map(_SECOND, rows)))
+    return True
 
 
 def addr_dump_request(seq: int) -> bytes:
@@ -259,6 +294,10 @@ def parse_route(payload: memoryview, protocol: int) -> Prefix | None:
 _HEAD = struct.Struct("=IHH").unpack_from  # len, type, flags of a message
 _ROUTE_FIELDS = struct.Struct("=BB3xBxB").unpack_from  # family, dst_len, protocol, type of its rtmsg
 _PLAIN_ROUTE = {10: _MAIN_TABLE + _DST_HEADERS[16], 2: _MAIN_TABLE + _DST_HEADERS[4]}
+_UNIFORM: dict[tuple[int, int], struct.Struct] = {}  # _uniform_routes' layout for each (length, width)
+_FIRST, _SECOND, _THIRD, _FOURTH = (itemgetter(n) for n in range(4))
+_BIG: Literal["big"] = "big"
+_HEAD_FAMILY = struct.Struct("=IHH8xB").unpack  # len, type, flags, rtm_family
 
 
 def parse_default_gateway(payload: memoryview) -> tuple[int, int] | None:

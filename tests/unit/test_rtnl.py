@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import struct
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from netguard import rtnl
 from netguard.prefixes.prefix import parse
 
@@ -80,3 +83,58 @@ def test_the_route_dump_loop_reads_what_parse_route_reads():
     )
     assert rtnl.dump_items(buffer, lambda payload: rtnl.parse_route(payload, 241), slow) == (True, False)
     assert fast == slow == set(routes)
+
+
+DONE = struct.pack("=IHHII", 20, rtnl.NLMSG_DONE, 2, 1, 0) + bytes(4)
+
+
+def dumped(buffer: bytes, routes_of: int | None) -> tuple[tuple[bool, bool], set]:
+    found: set = set()
+    return rtnl.dump_items(buffer, lambda payload: rtnl.parse_route(payload, 241), found, routes_of), found
+
+
+def odd_message(route, odd_one: str) -> bytes:
+    plain = kernel_route(route, 241)
+    return {
+        "none": plain,
+        "protocol": kernel_route(route, 186),
+        "type": kernel_route(route, 241, route_type=rtnl.RTN_UNICAST),
+        "family": plain[:16] + bytes([2]) + plain[17:],  # an IPv4 rtmsg as long as an IPv6 one
+        "kind": plain[:4] + struct.pack("=H", rtnl.RTM_DELROUTE) + plain[6:],
+        "interrupted": plain[:6] + struct.pack("=H", 2 | rtnl.NLM_F_DUMP_INTR) + plain[8:],
+        "layout": kernel_route(route, 241, dst_first=True),
+        "ipv4": kernel_route(parse("192.0.2.0/24"), 241),
+        "done": DONE,
+    }[odd_one]
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, (1 << 48) - 1), st.integers(48, 64)), min_size=1, max_size=40),
+    st.sampled_from(["none", "protocol", "type", "family", "kind", "interrupted", "layout", "ipv4", "done"]),
+    st.integers(0, 39),
+    st.booleans(),
+)
+def test_a_buffer_of_uniform_routes_is_read_in_c_as_the_loop_reads_it(values, odd_one, where, every):
+    """The fast path takes a buffer only when every message is one of our plain routes alike;
+    an odd message (another protocol or type, a flag, a layout, a family, the end), or all
+    of them odd, falls to the loop, and the answer is the same either way."""
+    routes = [(6, value << 80 >> (128 - length) << (128 - length), length) for value, length in values]
+    messages = [kernel_route(r, 241) for r in routes]
+    if every and odd_one not in ("done", "family"):
+        messages = [odd_message(r, odd_one) for r in routes]
+    else:
+        messages[where % len(messages)] = odd_message(routes[where % len(routes)], odd_one)
+    buffer = b"".join(messages)
+    assert dumped(buffer, 241) == dumped(buffer, None)
+    taken: set = set()
+    uniform = odd_one == "none" or (odd_one == "ipv4" and (every or len(routes) == 1))
+    assert rtnl._uniform_routes(buffer, 241, taken) == uniform
+    assert taken == (dumped(buffer, None)[1] if uniform else set())
+
+
+def test_a_uniform_ipv4_buffer_is_read_in_c_too():
+    routes = [parse(f"198.51.{n}.0/24") for n in range(50)]
+    buffer = b"".join(kernel_route(r, 241) for r in routes)
+    taken: set = set()
+    assert rtnl._uniform_routes(buffer, 241, taken) and taken == set(routes)
+    assert dumped(buffer + DONE, 241) == ((True, False), set(routes))
