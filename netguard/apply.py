@@ -35,9 +35,8 @@ def mark_optimistic(action: MarkOptimistic, iface: str) -> None:
     Its other flags (noprefixroute, mngtmpaddr, ...) and remaining lifetimes
     are sent back as they are, so the address keeps its meaning.
     """
-    import socket
-
     from netguard import rtnl
+    from netguard.netlink import RouteSocket
     from netguard.state import ipv6_address_details, read_sysctl
 
     index = read_sysctl(f"/sys/class/net/{iface}/ifindex")
@@ -46,11 +45,7 @@ def mark_optimistic(action: MarkOptimistic, iface: str) -> None:
         raise NetguardError(f"{action.address} disappeared from {iface}", iface, action.option)
     _index, packed, prefixlen, flags, preferred, valid = copies[0]
     message = rtnl.replace_address(index, packed, prefixlen, flags | IFA_F_OPTIMISTIC, preferred, valid)
-    with socket.socket(
-        socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, socket.NETLINK_ROUTE
-    ) as sock:
-        sock.bind((0, 0))
-        sock.settimeout(10)
+    with RouteSocket(timeout=10) as sock:
         sock.send(message)
         for kind, _flags, _seq, payload in rtnl.messages(sock.recv(65536)):
             code = rtnl.error_code(payload) if kind == rtnl.NLMSG_ERROR else 0
@@ -75,9 +70,10 @@ def change_routes(delete: list[Prefix], add: list[Prefix], protocol: int) -> lis
     proves every earlier message has been processed. Deleting a route that
     is already gone is not a failure.
     """
-    import socket
+    from _socket import MSG_DONTWAIT
 
     from netguard import rtnl
+    from netguard.netlink import RouteSocket
 
     plan = [(rtnl.RTM_DELROUTE, r) for r in delete] + [(rtnl.RTM_NEWROUTE, r) for r in add]
     if not plan:
@@ -98,12 +94,7 @@ def change_routes(delete: list[Prefix], add: list[Prefix], protocol: int) -> lis
             if code and not (verb == rtnl.RTM_DELROUTE and code in (errno.ESRCH, errno.ENOENT)):
                 failures.append((route, "delete" if verb == rtnl.RTM_DELROUTE else "add", code))
 
-    with socket.socket(
-        socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, socket.NETLINK_ROUTE
-    ) as sock:
-        for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
-            sock.setsockopt(socket.SOL_SOCKET, option, 1 << 22)
-        sock.bind((0, 0))
+    with RouteSocket() as sock:
         chunk: list[bytes] = []
         size = 0
         for seq, (verb, route) in enumerate(plan, 1):
@@ -116,7 +107,7 @@ def change_routes(delete: list[Prefix], add: list[Prefix], protocol: int) -> lis
                 # Drain the errors already queued so the receive buffer never overflows.
                 while True:
                     try:
-                        take(sock.recv(1 << 20, socket.MSG_DONTWAIT))
+                        take(sock.recv(1 << 20, MSG_DONTWAIT))
                     except BlockingIOError:
                         break
         sock.settimeout(10)  # bounded: the kernel answered synchronously, this is a safety net

@@ -114,7 +114,7 @@ def proc_ipv6_addresses(iface: str | None) -> list[Address]:
 
     Its flags column holds only the low 8 bits, which include every DAD flag.
     """
-    import socket
+    from _socket import AF_INET6, inet_ntop  # not socket.py: see netguard/netlink.py
 
     found = []
     try:
@@ -125,7 +125,7 @@ def proc_ipv6_addresses(iface: str | None) -> list[Address]:
     for line in lines:
         hexaddr, _index, prefixlen, scope, flags, name = line.split()
         if iface is None or name == iface:
-            address = socket.inet_ntop(socket.AF_INET6, bytes.fromhex(hexaddr))
+            address = inet_ntop(AF_INET6, bytes.fromhex(hexaddr))
             rt_scope = _PROC_SCOPES.get(int(scope, 16), RT_SCOPE_UNIVERSE)
             found.append(Address(name, address, int(prefixlen, 16), int(flags, 16), rt_scope))
     return found
@@ -190,20 +190,14 @@ def _dump(request: bytes, parse: Callable[[memoryview], T | None], routes_of: in
 def _dump_once(
     request: bytes, parse: Callable[[memoryview], T | None], routes_of: int | None
 ) -> tuple[set[T], bool]:
-    import socket
-
     from netguard import rtnl
+    from netguard.netlink import RouteSocket
 
-    with socket.socket(
-        socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, socket.NETLINK_ROUTE
-    ) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    with RouteSocket(timeout=10) as sock:  # a dump answers at once; this only bounds a kernel that does not
         try:
             sock.setsockopt(rtnl.SOL_NETLINK, rtnl.NETLINK_GET_STRICT_CHK, 1)
         except OSError:  # older kernels: parse() filters alone
             pass
-        sock.bind((0, 0))
-        sock.settimeout(10)  # a dump answers at once; this only bounds a kernel that does not
         sock.send(request)
         found: set[T] = set()
         interrupted = False
@@ -225,20 +219,18 @@ def netguard_routes(family: int, protocol: int) -> set[Prefix]:
 
 def ipv6_address_details(address: str) -> list[tuple[int, bytes, int, int, int, int]]:
     """Every copy of one IPv6 address: (index, packed, prefixlen, flags, preferred, valid)."""
-    import socket
+    from _socket import AF_INET6, inet_pton  # not socket.py: see netguard/netlink.py
 
     from netguard import rtnl
 
-    packed = socket.inet_pton(socket.AF_INET6, address)
+    packed = inet_pton(AF_INET6, address)
     return [d for d in _dump(rtnl.addr_dump_request(1), rtnl.parse_address_details) if d[1] == packed]
 
 
 def protected_things(gateways: list[str]) -> Protected:
     """Own addresses and on-link prefixes (every interface), default gateways, nameservers."""
-    import socket
-
     from netguard import rtnl
-    from netguard.prefixes.prefix import BITS
+    from netguard.prefixes.prefix import BITS, FAMILY
     from netguard.prefixes.safety import Protected
 
     own: set[tuple[int, int]] = set()
@@ -250,7 +242,7 @@ def protected_things(gateways: list[str]) -> Protected:
             onlink.add((version, value >> (bits - length) << (bits - length), length))
     default_gateways = {
         gateway
-        for family in (socket.AF_INET, socket.AF_INET6)
+        for family in FAMILY.values()
         # unicast routes only: never the (many) unreachable routes netguard itself installed
         for gateway in _dump(rtnl.dump_request(family, 0, 1, rtnl.RTN_UNICAST), rtnl.parse_default_gateway)
     }

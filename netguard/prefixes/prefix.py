@@ -12,13 +12,13 @@ prefixes, and building objects for each costs seconds.
 
 from __future__ import annotations
 
-import socket
+from _socket import AF_INET, AF_INET6, inet_ntop, inet_pton  # not socket.py: see netguard/netlink.py
 
 Prefix = tuple[int, int, int]  # (4 or 6, network address as int, length)
 
 BITS = {4: 32, 6: 128}
-FAMILY = {4: socket.AF_INET, 6: socket.AF_INET6}
-VERSION: dict[int, int] = {int(socket.AF_INET): 4, int(socket.AF_INET6): 6}
+FAMILY = {4: AF_INET, 6: AF_INET6}
+VERSION: dict[int, int] = {int(AF_INET): 4, int(AF_INET6): 6}
 MAX_TEXT = 50  # the longest prefix written any way inet_pton accepts, with room to spare
 
 
@@ -32,7 +32,7 @@ def parse_address(text: str) -> tuple[int, int]:
         raise PrefixError("not an IPv4 or IPv6 address")
     version = 6 if ":" in text else 4
     try:
-        return version, int.from_bytes(socket.inet_pton(FAMILY[version], text), "big")
+        return version, int.from_bytes(inet_pton(FAMILY[version], text), "big")
     except OSError:
         if "%" in text:
             raise PrefixError("a zone id (%...) has no place in a prefix") from None
@@ -71,11 +71,11 @@ def format_prefix(prefix: Prefix) -> str:
     """The canonical text (RFC 5952 for IPv6): what netguard writes and shows."""
     version, value, length = prefix
     packed = value.to_bytes(BITS[version] // 8, "big")
-    return f"{socket.inet_ntop(FAMILY[version], packed)}/{length}"
+    return f"{inet_ntop(FAMILY[version], packed)}/{length}"
 
 
 def format_address(version: int, value: int) -> str:
-    return socket.inet_ntop(FAMILY[version], value.to_bytes(BITS[version] // 8, "big"))
+    return inet_ntop(FAMILY[version], value.to_bytes(BITS[version] // 8, "big"))
 
 
 def packed(prefix: Prefix) -> bytes:
