@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from netguard.config import Config, load_config, parse_config
 from netguard.errors import ConfigError
+from netguard.options import BadValue
 
 
 def test_defaults_when_file_is_absent(tmp_path):
@@ -76,3 +79,70 @@ def test_every_key_is_documented_in_the_shipped_file():
     for name in Config._fields:
         assert Config.key(name) in shipped, f"{Config.key(name)} missing from debian/netguard.conf"
     assert parse_config(shipped) == Config()
+
+
+# The patterns netguard.config checked with re before it stopped importing it (~5 ms a hook run).
+REPLACED_PATTERNS = {
+    "fetch_timeout": r"[0-9]{1,3}(?:\.[0-9]{1,3})?",
+    "reject_max_routes": r"[0-9]{1,10}",
+    "state_dir": r"/[A-Za-z0-9._/+@-]{0,200}",
+    "irr_host": r"[A-Za-z0-9.:-]{1,253}",
+    "irr_sources": r"[A-Za-z0-9-]+(?:,[A-Za-z0-9-]+)*",
+}
+# Each key's characters, and a few near them that it refuses.
+ALPHABETS = {
+    "fetch_timeout": "0123456789..x",
+    "reject_max_routes": "0123456789 ",
+    "state_dir": "/aZ09._+@-//~ é",
+    "irr_host": "aZ09.:-_/ é",
+    "irr_sources": "aZ09-,,_. ",
+}
+
+
+@settings(max_examples=400)
+@example(("fetch_timeout", "0012"))  # edges generation may not reach
+@example(("fetch_timeout", "1."))
+@example(("fetch_timeout", ".5"))
+@example(("state_dir", "/a~"))
+@example(("state_dir", "a/"))
+@example(("irr_host", "a_b"))
+@example(("irr_sources", "RIPE,,ARIN"))
+@example(("irr_sources", ""))
+@given(
+    st.sampled_from(sorted(REPLACED_PATTERNS)).flatmap(
+        lambda k: st.tuples(st.just(k), st.text(ALPHABETS[k], max_size=12))
+    )
+)
+def test_each_value_check_accepts_what_its_regular_expression_did(case):
+    key, value = case
+    import re
+
+    from netguard.config import PARSERS
+    from netguard.options import bounded_seconds
+
+    def accepts(parse, text) -> bool:
+        try:
+            parse(text)
+        except BadValue:
+            return False
+        return True
+
+    expected = re.fullmatch(REPLACED_PATTERNS[key], value) is not None
+    if expected and key == "state_dir":
+        expected = "/../" not in value + "/"
+    if expected and key == "reject_max_routes":
+        expected = 1 <= int(value) <= 10_000_000
+    if expected and key == "fetch_timeout":
+        expected = accepts(bounded_seconds, float(value))
+    assert accepts(PARSERS[key], value) == expected, (key, value)
+
+
+def test_long_values_are_held_to_the_same_limits():
+    from netguard.config import PARSERS
+
+    assert PARSERS["state_dir"]("/" + "a" * 200) == "/" + "a" * 200
+    with pytest.raises(BadValue):
+        PARSERS["state_dir"]("/" + "a" * 201)
+    assert PARSERS["irr_host"]("h" * 253) == "h" * 253
+    with pytest.raises(BadValue):
+        PARSERS["irr_host"]("h" * 254)
