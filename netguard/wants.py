@@ -17,7 +17,8 @@ import fcntl
 import os
 import struct
 import time
-from contextlib import contextmanager
+from itertools import repeat
+from operator import and_, itemgetter
 
 from netguard.errors import NetguardError
 from netguard.prefixes.cache import size_limit
@@ -26,8 +27,7 @@ from netguard.safefile import UnsafeFile, check_directory, open_lock, read_bound
 
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from typing import NamedTuple
+    from typing import Literal, NamedTuple
 else:
     from netguard.record import NamedTuple
 
@@ -38,6 +38,11 @@ _TEMP = ".tmp."
 _BAD = ".bad."
 
 Key = tuple[str, str]  # (iface, family)
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
+_BIG: Literal["big"] = "big"
+_HOST_BITS = {
+    v: tuple((1 << (bits - n)) - 1 for n in range(bits + 1)) for v, bits in BITS.items()
+}  # by length
 
 
 class WantsError(NetguardError):
@@ -73,22 +78,31 @@ def key_of(name: str) -> Key | None:
     return (iface, family) if dot and family in FAMILIES and iface else None
 
 
-@contextmanager
-def locked(state_dir: str) -> Iterator[None]:
-    """Held while wants files change and the kernel is reconciled; clears dead hooks' temp files."""
-    where = directory(state_dir)
-    check_directory(state_dir)
-    os.makedirs(where, mode=0o755, exist_ok=True)
-    check_directory(where)
-    descriptor = open_lock(os.path.join(where, ".lock"))
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        for name in os.listdir(where):
-            if name.startswith(_TEMP):  # every writer holds the lock: a temp file now is a dead hook's
-                os.unlink(os.path.join(where, name))
-        yield
-    finally:
-        os.close(descriptor)
+class Locked:
+    """Held (a with block) while wants files change and the kernel is reconciled; clears dead
+    hooks' temp files. A class, not contextlib's decorator: contextlib costs every hook ~0.6 ms."""
+
+    def __init__(self, state_dir: str) -> None:
+        self.state_dir = state_dir
+        self.descriptor = -1
+
+    def __enter__(self) -> None:
+        where = directory(self.state_dir)
+        check_directory(self.state_dir)
+        os.makedirs(where, mode=0o755, exist_ok=True)
+        check_directory(where)
+        self.descriptor = open_lock(os.path.join(where, ".lock"))
+        try:
+            fcntl.flock(self.descriptor, fcntl.LOCK_EX)
+            for name in os.listdir(where):
+                if name.startswith(_TEMP):  # every writer holds the lock: a temp file now is a dead hook's
+                    os.unlink(os.path.join(where, name))
+        except BaseException:
+            os.close(self.descriptor)
+            raise
+
+    def __exit__(self, *_exc: object) -> None:
+        os.close(self.descriptor)
 
 
 def format_wants(wants: Wants) -> bytes:
@@ -141,23 +155,22 @@ def parse_wants(data: bytes, version: int) -> Wants:
     body = data[split + 2 :]
     if not count_text.isdigit() or len(body) != int(count_text) * (width + 1):
         raise ValueError(f"{len(body)} bytes of records, not {count_text} of {width + 1}")
-    bits = BITS[version]
-    if version == 6:  # struct in C, then one comprehension: 100k records in ~35 ms
-        prefixes = [(6, high << 64 | low, length) for high, low, length in struct.iter_unpack(">QQB", body)]
-    else:
-        prefixes = [(4, value, length) for value, length in struct.iter_unpack(">IB", body)]
-    bad = next(
-        (
+    # In C (struct, map, zip): no bytecode per record, 20k records in ~5 ms.
+    rows = list(struct.iter_unpack(f">{width}sB", body))
+    values = list(map(int.from_bytes, map(_FIRST, rows), repeat(_BIG)))
+    lengths = list(map(_SECOND, rows))
+    if lengths and (
+        max(lengths) > BITS[version] or any(map(and_, values, map(_HOST_BITS[version].__getitem__, lengths)))
+    ):
+        bits = BITS[version]
+        bad = next(
             i
-            for i, (_v, value, length) in enumerate(prefixes)
-            if length > bits or value & ((1 << (bits - length)) - 1)
-        ),
-        None,
-    )
-    if bad is not None:
+            for i, (v, n) in enumerate(zip(values, lengths, strict=True))
+            if n > bits or v & ((1 << (bits - n)) - 1)
+        )
         raise ValueError(f"record {bad}: not a prefix")
     record = StanzaRecord(tuple(int(a) for a in asn_words), exceptions, gateway, probes)
-    return Wants(record, tuple(prefixes), inputs)
+    return Wants(record, tuple(zip(repeat(version), values, lengths)), inputs)
 
 
 def write_wants(state_dir: str, key: Key, wants: Wants) -> None:

@@ -11,8 +11,8 @@ networks this host cannot reach: see safefile.py for what is refused.
 
 from __future__ import annotations
 
-import datetime
 import os
+import time
 
 from netguard.errors import NetguardError
 from netguard.prefixes.prefix import Prefix, PrefixError, format_prefix, parse
@@ -153,4 +153,4 @@ def write_entry(cache_dir: str, entry: CacheEntry) -> str:
 
 
 def now_utc() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())  # not datetime: ~1 ms of every hook

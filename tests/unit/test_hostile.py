@@ -213,6 +213,6 @@ def test_a_symlinked_lock_is_refused_and_its_target_never_created(tmp_path):
     from netguard import wants
     from netguard.errors import NetguardError
 
-    with pytest.raises(NetguardError, match="is a symlink; refused; remove it"), wants.locked(str(state)):
+    with pytest.raises(NetguardError, match="is a symlink; refused; remove it"), wants.Locked(str(state)):
         pass
     assert not target.exists()
