@@ -74,7 +74,7 @@ def sync(family: str, want: set[Prefix], iface: str, believed: set[Prefix] | Non
     added = deleted = 0
     for round_number in range(MAX_ROUNDS):
         if round_number == 0 and believed is not None:
-            if believed == want:
+            if believed is want or believed == want:
                 continue  # believed, not seen: a dump decides
             installed = believed
         else:
@@ -98,7 +98,7 @@ def sync(family: str, want: set[Prefix], iface: str, believed: set[Prefix] | Non
 
 def _union(wanted: dict[wants.Key, wants.Wants], family: str) -> set[Prefix]:
     """Every route of one family the interfaces want."""
-    return {p for (_i, f), w in wanted.items() if f == family for p in w.prefixes}
+    return set().union(*[w.prefixes for (_i, f), w in wanted.items() if f == family])
 
 
 def _screened(
@@ -126,7 +126,7 @@ def transaction(
 ) -> list[Outcome]:
     """Under the lock: decide the changes from every interface's wants, record them, sync the kernel."""
     outcomes = []
-    with wants.locked(config.state_dir):
+    with wants.Locked(config.state_dir):
         current, problems = wants.read_all(config.state_dir, config.reject_max_routes)
         for problem in problems:
             log.warn(iface, reject.OPTION, problem)

@@ -86,5 +86,11 @@ def summarise_missing(asns: list[int]) -> str:
 
 
 def difference(want: set[Prefix], installed: set[Prefix]) -> tuple[list[Prefix], list[Prefix]]:
-    """(delete, add): touch only what differs; both sorted for a stable order."""
-    return sorted(installed - want), sorted(want - installed)
+    """(delete, add): touch only what differs; both sorted for a stable order.
+
+    A prefix's hash is computed again at every lookup (tuples keep none), so
+    the common answer, nothing to add, is found from the sizes: one pass."""
+    delete = installed - want
+    if len(installed) - len(delete) == len(want):  # every wanted prefix is installed
+        return sorted(delete), []
+    return sorted(delete), sorted(want - installed)

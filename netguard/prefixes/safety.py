@@ -10,6 +10,7 @@ things are passed in.
 from __future__ import annotations
 
 import bisect
+from operator import itemgetter
 
 from netguard.prefixes.prefix import Prefix, contains, format_address, format_prefix, last, parse
 
@@ -21,6 +22,7 @@ else:
     from netguard.record import NamedTuple
 
 Address = tuple[int, int]  # (version, value)
+_VERSION, _VALUE, _LENGTH = itemgetter(0), itemgetter(1), itemgetter(2)
 
 GLOBAL_UNICAST_V6 = parse("2000::/3")
 # RFC 6890 and the IANA special-purpose registries: never a transit's announcement.
@@ -135,15 +137,16 @@ def screen(
     present = given if isinstance(given, (set, frozenset)) else set(given)
     suspects: set[Prefix] = set()
     ranges = checker.ranges()
+    versions = set(map(_VERSION, present))  # in C (map, itemgetter): no bytecode per prefix
     for version, minimum in ((4, limits.min_length_v4), (6, limits.min_length_v6)):
-        group = [p for p in present if p[0] == version]
-        if not group:
+        if version not in versions:
             continue
+        group = present if len(versions) == 1 else [p for p in present if p[0] == version]
         bits = 32 if version == 4 else 128
-        lengths = {p[2] for p in group}
+        lengths = set(map(_LENGTH, group))
         if min(lengths) < max(minimum, 1):
             suspects.update(p for p in group if p[2] < max(minimum, 1))
-        starts = sorted([p[1] for p in group])
+        starts = sorted(map(_VALUE, group))
         touched: set[int] = set()
         for r_version, first, final in ranges:
             if r_version != version:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from netguard.features import reject
 from netguard.prefixes.cache import CacheEntry
 from netguard.prefixes.prefix import format_prefix, parse, parse_address
@@ -78,3 +81,11 @@ def test_status_cover_index_matches_subnet_of():
         network = ipaddress.ip_network(probe)
         expected = any(network.version == r.version and network.subnet_of(r) for r in networks)  # type: ignore[arg-type]
         assert index.covers(N(probe)) == expected, probe
+
+
+@given(st.sets(st.integers(0, 30)), st.sets(st.integers(0, 30)))
+def test_difference_is_the_two_set_differences(wanted, there):
+    """The sizes shortcut (nothing to add) gives what the two differences give."""
+    want = {(6, (0x2A10 << 112) | n << 72, 56) for n in wanted}
+    installed = {(6, (0x2A10 << 112) | n << 72, 56) for n in there}
+    assert reject.difference(want, installed) == (sorted(installed - want), sorted(want - installed))
