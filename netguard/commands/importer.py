@@ -12,8 +12,17 @@ IMPORT_FACTOR = 4  # a list may carry comments and spacing: up to 4x an entry's 
 
 def parse_list(text: str, origin: str) -> list[tuple[int, int, int]]:
     """Prefixes, one per line, '#' comments; the first bad line is named (with how many more)."""
-    from netguard.prefixes.prefix import PrefixError, parse
+    from itertools import repeat
+    from operator import itemgetter
 
+    from netguard.prefixes.prefix import PrefixError, parse, parse_all
+
+    lines = text.split("\n")
+    if "#" in text:
+        lines = list(map(itemgetter(0), map(str.partition, lines, repeat("#"))))
+    every = parse_all(list(filter(None, map(str.strip, lines))))  # in C, when every line is good
+    if every is not None:
+        return sorted(set(every))
     prefixes = set()
     bad: list[tuple[int, str, str]] = []
     for number, raw in enumerate(text.split("\n"), 1):

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import os
 import time
+from itertools import islice, takewhile
+from operator import itemgetter, methodcaller
 
 from netguard.errors import NetguardError
-from netguard.prefixes.prefix import Prefix, PrefixError, format_prefix, parse
+from netguard.prefixes.prefix import Prefix, PrefixError, format_all, parse, parse_all
 from netguard.safefile import UnsafeFile, check_directory, read_bounded, write_atomic
 
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
@@ -28,6 +30,8 @@ LINE_BYTES = 45  # " " + the longest canonical prefix (39 + "/128") + "\n"
 HEADER_BYTES = 4096
 _FIELDS = {4: "IPv4", 6: "IPv6"}
 _HEADER_KEYS = ("ASN", "Source", "Fetched", "Data-Time")
+_INDENTED, _UNINDENTED = methodcaller("startswith", " "), itemgetter(slice(1, None))  # a section's lines
+_VERSION = itemgetter(0)
 
 
 class CacheError(NetguardError):
@@ -75,7 +79,7 @@ def format_entry(entry: CacheEntry) -> str:
     ]
     for version, key in _FIELDS.items():
         lines.append(f"{key}:")
-        lines.extend(" " + format_prefix(p) for p in entry.prefixes if p[0] == version)
+        lines.extend(format_all([p for p in entry.prefixes if p[0] == version], " "))
     return "\n".join(lines) + "\n"
 
 
@@ -84,27 +88,20 @@ def parse_entry(text: str, asn: int, origin: str) -> CacheEntry:
     header: dict[str, str] = {}
     good: list[Prefix] = []
     bad: list[str] = []
-    version = 0
-    for number, line in enumerate(text.split("\n"), 1):
-        if line[:1] == " ":
-            if not version:
-                raise CacheError(f"AS{asn}: {origin}:{number}: continuation line outside IPv4/IPv6; corrupt")
-            try:
-                prefix = parse(line[1:])
-            except PrefixError as err:
-                bad.append(f"{line[1:][:60]!r} ({err})")
-                continue
-            if prefix[0] == version:
-                good.append(prefix)
-            else:
-                bad.append(f"{line[1:]!r} (in IPv{version})")
-            continue
-        version = 0
+    lines = text.split("\n")
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        number += 1
+        if line[:1] == " ":  # a section's lines are taken with its key line, below
+            raise CacheError(f"AS{asn}: {origin}:{number}: continuation line outside IPv4/IPv6; corrupt")
         if not line or line.startswith("#"):
             continue
         key, colon, value = line.partition(":")
         if key in ("IPv4", "IPv6") and colon and not value.strip():
-            version = 4 if key == "IPv4" else 6
+            section = list(map(_UNINDENTED, takewhile(_INDENTED, islice(lines, number, None))))
+            number += len(section)
+            _read_section(section, 4 if key == "IPv4" else 6, good, bad)
         elif key in _HEADER_KEYS and colon:
             header[key] = value.strip()
         else:
@@ -119,6 +116,24 @@ def parse_entry(text: str, asn: int, origin: str) -> CacheEntry:
         prefixes=tuple(good),
         bad_lines=tuple(bad),
     )
+
+
+def _read_section(texts: list[str], version: int, good: list[Prefix], bad: list[str]) -> None:
+    """One IPv4:/IPv6: section's prefixes into good, the lines that are not into bad."""
+    prefixes = parse_all(texts)  # the whole section in C, when every line is good
+    if prefixes is not None and all(map(version.__eq__, map(_VERSION, prefixes))):
+        good.extend(prefixes)
+        return
+    for text in texts:
+        try:
+            prefix = parse(text)
+        except PrefixError as err:
+            bad.append(f"{text[:60]!r} ({err})")
+            continue
+        if prefix[0] == version:
+            good.append(prefix)
+        else:
+            bad.append(f"{text!r} (in IPv{version})")
 
 
 def read_entry(cache_dir: str, asn: int, max_routes: int) -> CacheEntry:

@@ -13,6 +13,13 @@ prefixes, and building objects for each costs seconds.
 from __future__ import annotations
 
 from _socket import AF_INET, AF_INET6, inet_ntop, inet_pton  # not socket.py: see netguard/netlink.py
+from itertools import repeat
+from operator import and_, itemgetter
+from operator import contains as contains_text
+
+TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+if TYPE_CHECKING:
+    from typing import Literal
 
 Prefix = tuple[int, int, int]  # (4 or 6, network address as int, length)
 
@@ -101,3 +108,52 @@ def contains(outer: Prefix, inner: Prefix) -> bool:
         and outer[2] <= inner[2]
         and outer[1] == inner[1] >> (BITS[outer[0]] - outer[2]) << (BITS[outer[0]] - outer[2])
     )
+
+
+# parse_all and format_all: the same rules as parse() and format_prefix(), applied to a whole
+# list in C (map, zip, compress over builtins): a 100k-line list has no bytecode per line.
+_FAMILY_OF = {True: AF_INET6, False: AF_INET}  # by "has a colon"
+_VERSION_OF = {True: 6, False: 4}
+_WIDTH_OF = {4: 4, 6: 16}
+_HOST_BITS = {(v, n): (1 << (bits - n)) - 1 for v, bits in BITS.items() for n in range(bits + 1)}
+_ADDRESS, _LENGTH_TEXT = itemgetter(0), itemgetter(2)
+_FIRST, _SECOND, _THIRD = itemgetter(0), itemgetter(1), itemgetter(2)
+_BIG: Literal["big"] = "big"
+
+
+def parse_all(texts: list[str]) -> list[Prefix] | None:
+    """[parse(t) for t in texts] when every text is a prefix; None when one is not (the
+    caller parses those texts one by one, so the first bad one is named with its rule).
+    inet_pton itself refuses what parse_address() checks first: non-ASCII, over-long text."""
+    parts = list(map(str.partition, texts, repeat("/")))
+    addresses = list(map(_ADDRESS, parts))
+    found = list(map(_LENGTHS.get, map(_LENGTH_TEXT, parts)))
+    if None in found:
+        return None
+    lengths: list[int] = found  # type: ignore[assignment]  # None is not in it
+    sixes = list(map(contains_text, addresses, repeat(":")))
+    try:
+        addressed = list(map(inet_pton, map(_FAMILY_OF.__getitem__, sixes), addresses))
+    except (OSError, ValueError):
+        return None
+    versions = list(map(_VERSION_OF.__getitem__, sixes))
+    values = list(map(int.from_bytes, addressed, repeat(_BIG)))
+    try:  # a length past its family's bits has no (version, length) key
+        masks = list(map(_HOST_BITS.__getitem__, zip(versions, lengths, strict=True)))
+    except KeyError:
+        return None
+    if any(map(and_, values, masks)):
+        return None
+    prefixes = list(zip(versions, values, lengths, strict=True))
+    mapped = (v == 6 and n >= 96 and value >> 32 in (0, 0xFFFF) for v, value, n in prefixes)
+    if lengths and max(lengths) >= 96 and any(mapped):  # IPv4-mapped or -compatible: rare
+        return None
+    return prefixes
+
+
+def format_all(prefixes: list[Prefix] | tuple[Prefix, ...], lead: str = "") -> list[str]:
+    """[lead + format_prefix(p) for p in prefixes], in C."""
+    versions = list(map(_FIRST, prefixes))
+    addressed = map(int.to_bytes, map(_SECOND, prefixes), map(_WIDTH_OF.__getitem__, versions), repeat(_BIG))
+    texts = map(inet_ntop, map(FAMILY.__getitem__, versions), addressed)
+    return list(map(f"{lead}{{}}/{{}}".format, texts, map(_THIRD, prefixes)))

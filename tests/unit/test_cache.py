@@ -7,9 +7,19 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from netguard.prefixes.cache import CacheEntry, CacheError, entry_path, read_entry, size_limit, write_entry
-from netguard.prefixes.prefix import parse
+from netguard.prefixes.cache import (
+    CacheEntry,
+    CacheError,
+    entry_path,
+    parse_entry,
+    read_entry,
+    size_limit,
+    write_entry,
+)
+from netguard.prefixes.prefix import PrefixError, parse
 from tests.sandbox import CHECKOUT
 
 N = parse
@@ -181,3 +191,75 @@ def test_import_of_more_than_the_cap_is_refused(tmp_path):
     result = run_import(tmp_path, "64500", str(listing))
     assert result.returncode == 2
     assert b"1001 prefixes, more than Reject-Max-Routes 1000; nothing cached" in result.stderr
+
+
+def line_by_line(text: str, asn: int, origin: str):
+    """parse_entry as it was before sections were read in C: one parse() per line (the oracle)."""
+    header: dict[str, str] = {}
+    good: list = []
+    bad: list[str] = []
+    version = 0
+    for number, line in enumerate(text.split("\n"), 1):
+        if line[:1] == " ":
+            if not version:
+                raise CacheError(f"AS{asn}: {origin}:{number}: continuation line outside IPv4/IPv6; corrupt")
+            try:
+                prefix = parse(line[1:])
+            except PrefixError as err:
+                bad.append(f"{line[1:][:60]!r} ({err})")
+                continue
+            if prefix[0] == version:
+                good.append(prefix)
+            else:
+                bad.append(f"{line[1:]!r} (in IPv{version})")
+            continue
+        version = 0
+        if not line or line.startswith("#"):
+            continue
+        key, colon, value = line.partition(":")
+        if key in ("IPv4", "IPv6") and colon and not value.strip():
+            version = 4 if key == "IPv4" else 6
+        elif key in ("ASN", "Source", "Fetched", "Data-Time") and colon:
+            header[key] = value.strip()
+        else:
+            raise CacheError(f"AS{asn}: {origin}:{number}: not a netguard cache line; corrupt, refresh it")
+    if header.get("ASN") != str(asn):
+        raise CacheError(f"AS{asn}: {origin}: records ASN {header.get('ASN')!r}; corrupt, refresh it")
+    return header, tuple(good), tuple(bad)
+
+
+entry_lines = st.sampled_from(
+    [
+        "ASN: 64500", "ASN: 1", "Source: x", "Fetched: y", "IPv4:", "IPv6:", "IPv6: x", "", "# c", "junk",
+        " 2001:db8::/32", " 2001:db8:1::/48", " 192.0.2.0/24", " 198.51.100.0/24", " 2001:db8::1/32",
+        " 2a0b:8000::%eth0/32", " x", "  2001:db8::/32", " ", " 10.0.0.0/33",
+    ]
+)  # fmt: skip
+
+
+@given(st.lists(entry_lines, max_size=14))
+def test_an_entry_reads_as_it_did_line_by_line(lines):
+    """Sections in C (parse_all) and the old line-by-line reading agree on every entry:
+    the same prefixes, the same bad lines, the same refusal."""
+    text = "\n".join(lines) + "\n"
+
+    def outcome(read):
+        try:
+            return read()
+        except CacheError as err:
+            return str(err)
+
+    def new():
+        entry = parse_entry(text, 64500, "AS64500")
+        header = {
+            "ASN": "64500",
+            "Source": entry.source,
+            "Fetched": entry.fetched,
+            "Data-Time": entry.data_time,
+        }
+        return header, entry.prefixes, entry.bad_lines
+
+    old = outcome(lambda: line_by_line(text, 64500, "AS64500"))
+    if not isinstance(old, str):
+        old = ({k: old[0].get(k, "") for k in ("ASN", "Source", "Fetched", "Data-Time")}, *old[1:])
+    assert outcome(new) == old

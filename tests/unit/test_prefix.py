@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netguard.prefixes.prefix import PrefixError, contains, format_prefix, parse
+from netguard.prefixes.prefix import PrefixError, contains, format_all, format_prefix, parse, parse_all
 
 
 @pytest.mark.parametrize(
@@ -82,3 +82,46 @@ def test_agrees_with_ipaddress_and_round_trips(network):
 def test_contains_agrees_with_ipaddress(a, b):
     same = a.version == b.version
     assert contains(parse(str(a)), parse(str(b))) == (same and b.subnet_of(a))  # type: ignore[arg-type]
+
+
+REFUSED = [
+    "2a0b:8000::%eth0/32", "2a0b:8000::/abc", "2a0b:8000::/200", "2a0b:8000::/032", "2a0b:8000::/+32",
+    "2a0b:8000::/\uff13\uff12", "2a0b:8000::", "2a0b:8000::1/32", "::ffff:192.0.2.0/120",
+    "::ffff:c000:200/120", "::192.0.2.0/120", "192.0.2.0/33", "192.000.2.0/24", "192.0.2/24",
+    " 192.0.2.0/24", "\uff12001:db8::/32", "example.com/24", "x" * 10000 + "/24", "", "1.2.3.4/24/1",
+    "2001:db8::/64\x00", "::/129", "0.0.0.0/32 ",
+]  # fmt: skip
+
+
+def one_by_one(texts: list[str]) -> list | None:
+    try:
+        return [parse(t) for t in texts]
+    except PrefixError:
+        return None
+
+
+texts = st.one_of(
+    networks.map(str),
+    networks.map(lambda n: n.exploded),
+    networks.map(lambda n: f"{n.network_address + 1}/{n.prefixlen}"),  # host bits, or a /0's
+    st.sampled_from(REFUSED),
+    st.text(st.sampled_from("0123456789abcdef:./ "), max_size=14),
+)
+
+
+@given(st.lists(texts, max_size=12))
+def test_parse_all_is_parse_of_each_or_none(given_texts):
+    """In C over a whole list, and the very same verdict as parse() one by one."""
+    assert parse_all(given_texts) == one_by_one(given_texts)
+
+
+@given(st.lists(networks, max_size=12))
+def test_format_all_is_format_prefix_of_each(given_networks):
+    prefixes = [parse(str(n)) for n in given_networks]
+    assert format_all(prefixes) == [format_prefix(p) for p in prefixes]
+    assert format_all(prefixes, " ") == [" " + format_prefix(p) for p in prefixes]
+
+
+@pytest.mark.parametrize("text", REFUSED, ids=lambda v: repr(v)[:30])
+def test_parse_all_refuses_what_parse_refuses(text):
+    assert parse_all(["2001:db8::/32", text]) is None
