@@ -20,9 +20,13 @@ from netguard.config import Config, load_config
 from netguard.errors import EXIT_FAILURE, EXIT_OK, OptionError
 from netguard.interfaces import DEFAULT_INTERFACES, IFUPDOWN, RULE_NAMES, read_interfaces
 from netguard.options import BadValue, any_option_set, parse_asn, parse_options
-from netguard.prefixes import sources
 from netguard.prefixes.cache import CacheEntry, CacheError, cached_asns, now_utc, read_entry, write_entry
 from netguard.prefixes.prefix import Prefix
+
+# sources is imported where it is used: its http.client and ssl cost every command ~25 ms.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from netguard.prefixes import sources
 
 
 def configured_asns(path: str, rules: str = IFUPDOWN) -> list[int]:
@@ -41,6 +45,8 @@ def configured_asns(path: str, rules: str = IFUPDOWN) -> list[int]:
 
 
 def fetch(config: Config, source: str, asn: int) -> sources.Fetched:
+    from netguard.prefixes import sources
+
     if source == "ripestat":
         return sources.fetch_ripestat(config.ripestat_url, asn, config.fetch_timeout, config.fetch_max_bytes)
     if source == "mirror":
@@ -68,6 +74,8 @@ def shrinkage(old: tuple[Prefix, ...], new: tuple[Prefix, ...]) -> str:
 
 
 def fetch_first(config: Config, asn: int) -> tuple[sources.Fetched | None, list[str]]:
+    from netguard.prefixes import sources
+
     """The first source that answers with prefixes, and what the ones before it said."""
     problems = []
     for source in config.refresh_sources.split():
@@ -125,6 +133,7 @@ def refresh_one(config: Config, asn: int, force: bool, stage: str | None = None)
 
 def from_stage(config: Config, stage: str, force: bool) -> list[tuple[bool, str]]:
     """The staged answers, read as untrusted input (an unprivileged step wrote them) and accepted like a mirror's."""
+    from netguard.prefixes import sources
     from netguard.prefixes.cache import parse_entry, size_limit
     from netguard.safefile import UnsafeFile, read_bounded
 
