@@ -18,7 +18,7 @@ from netguard import log
 from netguard.commands.check import add_rules_argument, rules_of
 from netguard.config import Config, load_config
 from netguard.errors import EXIT_FAILURE, EXIT_OK, OptionError
-from netguard.interfaces import DEFAULT_INTERFACES, IFUPDOWN, RULE_NAMES, read_interfaces
+from netguard.interfaces import DEFAULT_INTERFACES, IFUPDOWN, RULE_NAMES, TemplateNotRendered, read_interfaces
 from netguard.options import BadValue, any_option_set, parse_asn, parse_options
 from netguard.prefixes.cache import CacheEntry, CacheError, cached_asns, now_utc, read_entry, write_entry
 from netguard.prefixes.prefix import Prefix
@@ -30,9 +30,14 @@ if TYPE_CHECKING:
 
 
 def configured_asns(path: str, rules: str = IFUPDOWN) -> list[int]:
-    """Every ASN named in a reject-asn option of the interfaces configuration."""
+    """Every ASN named in a reject-asn option of the interfaces configuration (a template
+    read as written is said: its reject-asn options may not be what ifupdown2 will see)."""
     found: list[int] = []
-    for stanza in read_interfaces(path, rules):
+    notes: list[TemplateNotRendered] = []
+    stanzas = read_interfaces(path, rules, notes)
+    for note in notes:
+        log.warn("", "refresh", f"{note.path}: {note.message}")
+    for stanza in stanzas:
         env = stanza.env()
         if not any_option_set(env):
             continue

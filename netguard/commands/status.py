@@ -16,7 +16,7 @@ from netguard.commands.check import add_rules_argument, rules_of
 from netguard.config import Config, load_config
 from netguard.errors import EXIT_OK
 from netguard.features import reject
-from netguard.interfaces import DEFAULT_INTERFACES, IFUPDOWN, RULE_NAMES, read_interfaces
+from netguard.interfaces import DEFAULT_INTERFACES, IFUPDOWN, RULE_NAMES, TemplateNotRendered, read_interfaces
 from netguard.prefixes.cache import CacheEntry, CacheError, read_entry
 from netguard.prefixes.prefix import BITS, FAMILY, Prefix, format_prefix
 
@@ -83,7 +83,8 @@ def build(
 ) -> dict:
     from pyroute2 import IPRoute
 
-    stanzas = [s for s in read_interfaces(interfaces_path, rules) if s.netguard_options()]
+    notes: list[TemplateNotRendered] = []
+    stanzas = [s for s in read_interfaces(interfaces_path, rules, notes) if s.netguard_options()]
     current, problems = wants.read_all(config.state_dir, config.reject_max_routes)
     names = sorted({s.iface for s in stanzas} | {iface for iface, _family in current})
     if only:
@@ -102,7 +103,11 @@ def build(
         "routes": {},
         "cache": {},
         "problems": problems,
-        "rules": {"implementation": rules, "chosen": chosen},
+        "rules": {
+            "implementation": rules,
+            "chosen": chosen,
+            "not_rendered": [{"path": note.path, "why": note.message} for note in notes],
+        },
     }
     for name in names:
         options: dict[str, list[str]] = {}
@@ -213,12 +218,16 @@ def render(report: dict) -> str:
             f"cache {asn}: {info['ipv6']} IPv6, {info['ipv4']} IPv4 from {info['source']}, "
             f"fetched {info['fetched']} ({info['age_days']} days){warning}"
         )
-    if not lines:
-        return "no interface uses a netguard option, and no netguard route is installed"
     rules = report["rules"]
+    not_rendered = [f"{note['path']}: {note['why']}" for note in rules["not_rendered"]]
+    if not lines:
+        return "\n".join(
+            ["no interface uses a netguard option, and no netguard route is installed", *not_rendered]
+        )
     lines.append(
         f"{RULE_NAMES[rules['implementation']]}'s rules read the interfaces files ({rules['chosen']})"
     )
+    lines.extend(not_rendered)
     return "\n".join(lines)
 
 

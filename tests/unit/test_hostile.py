@@ -216,3 +216,24 @@ def test_a_symlinked_lock_is_refused_and_its_target_never_created(tmp_path):
     with pytest.raises(NetguardError, match="is a symlink; refused; remove it"), wants.Locked(str(state)):
         pass
     assert not target.exists()
+
+
+@pytest.mark.parametrize("command", ["status", "refresh"])
+def test_a_template_others_can_write_is_said_by_status_and_refresh_too(tmp_path, command):
+    """check named it already; status and refresh read the same files, run no template code
+    from a file others can write, and say why what they show may differ from ifupdown2's."""
+    marker = tmp_path / "ran"
+    interfaces = tmp_path / "interfaces"
+    interfaces.write_text(f"<% open({str(marker)!r}, 'w').close() %>\niface a inet6 manual\n    dad off\n")
+    interfaces.chmod(0o666)
+    config = tmp_path / "netguard.conf"
+    config.write_text(f"State-Dir: {tmp_path / 's'}\nCache-Dir: {tmp_path / 'c'}\n")
+    extra = ["--no-apply"] if command == "refresh" else []
+    result = run_cli(
+        tmp_path, "--config", str(config), command, "-i", str(interfaces), "--rules", "ifupdown2", *extra
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"{interfaces}: mako template not rendered: rendering runs its code" in result.stdout + result.stderr
+    )
+    assert "Traceback" not in result.stderr and not marker.exists()
