@@ -34,6 +34,8 @@ def run_check(tmp_path, text: str, *extra: str) -> subprocess.CompletedProcess:
     (tmp_path / "cache" / "AS64500").write_text("ASN: 64500\n")
     (tmp_path / "cache" / "AS64502").write_text("ASN: 64502\n")
     (tmp_path / "netguard.conf").write_text(f"Cache-Dir: {tmp_path / 'cache'}\n")
+    for path in (tmp_path / "cache", tmp_path / "netguard.conf"):  # refused if group-writable (umask 002)
+        path.chmod(0o755 if path.is_dir() else 0o644)
     return subprocess.run(
         [
             sys.executable,
@@ -99,7 +101,10 @@ def test_source_directory_files_are_checked_with_their_own_names(tmp_path):
 def test_status_says_when_there_is_nothing_to_show():
     from netguard.commands.status import render
 
-    empty = {"interfaces": {}, "routes": {"inet": {"installed": 0, "extra": []}}, "cache": {}, "problems": []}
+    rules = {"implementation": "ifupdown", "chosen": "detected", "not_rendered": []}
+    empty = {
+        "interfaces": {}, "routes": {"inet": {"installed": 0, "extra": []}}, "cache": {}, "problems": [], "rules": rules
+    }  # fmt: skip
     assert render(empty) == "no interface uses a netguard option, and no netguard route is installed"
 
 
