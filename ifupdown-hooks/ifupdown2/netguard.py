@@ -86,6 +86,9 @@ class netguard(moduleBase):  # ifupdown2 finds the class by the module's name
         script = hook_script(operation)
         if not os.access(script, os.X_OK):
             return  # as ifupdown2 does with a script that is not there
+        if operation == "up" and ifaceobj.name in self._failed:
+            self._failed.discard(ifaceobj.name)
+            return  # pre-up failed: under ifupdown, ifup would have stopped there
         env = dict(os.environ)
         env.update(ifaceobj.get_env())
         env.update(
@@ -96,9 +99,6 @@ class netguard(moduleBase):  # ifupdown2 finds the class by the module's name
             MODE="start" if "up" in operation else "stop",
             PHASE=operation,
         )
-        if operation == "up" and ifaceobj.name in self._failed:
-            self._failed.discard(ifaceobj.name)
-            return  # pre-up failed: under ifupdown, ifup would have stopped there
         # The hook bounds its own waits and fetches (every one has a deadline). Its
         # stderr goes to a file, not a pipe: a watcher it leaves running (wait-dad's,
         # until post-up) keeps stderr open and must not hold ifup.
