@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 from netguard import __version__
 from netguard.errors import NetguardError, shown
-from netguard.prefixes.prefix import Prefix, PrefixError, parse
+from netguard.prefixes.prefix import Prefix, PrefixError, parse, parse_all
 
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
 if TYPE_CHECKING:
@@ -69,6 +69,9 @@ def deadline(seconds: float, what: str) -> Iterator[None]:
 
 
 def _prefixes(texts: list[str], what: str) -> tuple[Prefix, ...]:
+    every = parse_all(texts)  # in C, when every text is a prefix
+    if every is not None:
+        return tuple(sorted(set(every)))
     found = set()
     for text in texts:
         try:
