@@ -15,14 +15,14 @@ def parse_list(text: str, origin: str) -> list[tuple[int, int, int]]:
     from itertools import repeat
     from operator import itemgetter
 
-    from netguard.prefixes.prefix import PrefixError, parse, parse_all
+    from netguard.prefixes.prefix import PrefixError, parse, parse_all, sort_prefixes
 
     lines = text.split("\n")
     if "#" in text:
         lines = list(map(itemgetter(0), map(str.partition, lines, repeat("#"))))
     every = parse_all(list(filter(None, map(str.strip, lines))))  # in C, when every line is good
     if every is not None:
-        return sorted(set(every))
+        return sort_prefixes(set(every))
     prefixes = set()
     bad: list[tuple[int, str, str]] = []
     for number, raw in enumerate(text.split("\n"), 1):
@@ -42,7 +42,7 @@ def parse_list(text: str, origin: str) -> list[tuple[int, int, int]]:
             "",
             "import",
         )
-    return sorted(prefixes)
+    return sort_prefixes(prefixes)
 
 
 def run(args: argparse.Namespace) -> int:

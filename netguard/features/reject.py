@@ -90,7 +90,9 @@ def difference(want: set[Prefix], installed: set[Prefix]) -> tuple[list[Prefix],
 
     A prefix's hash is computed again at every lookup (tuples keep none), so
     the common answer, nothing to add, is found from the sizes: one pass."""
+    from netguard.prefixes.prefix import sort_prefixes
+
     delete = installed - want
     if len(installed) - len(delete) == len(want):  # every wanted prefix is installed
-        return sorted(delete), []
-    return sorted(delete), sorted(want - installed)
+        return sort_prefixes(delete), []
+    return sort_prefixes(delete), sort_prefixes(want - installed)

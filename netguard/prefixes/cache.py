@@ -17,7 +17,7 @@ from itertools import islice, takewhile
 from operator import itemgetter, methodcaller
 
 from netguard.errors import NetguardError
-from netguard.prefixes.prefix import Prefix, PrefixError, format_all, parse, parse_all
+from netguard.prefixes.prefix import Prefix, PrefixError, format_prefix, parse, parse_all
 from netguard.safefile import UnsafeFile, check_directory, read_bounded, write_atomic
 
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
@@ -79,7 +79,7 @@ def format_entry(entry: CacheEntry) -> str:
     ]
     for version, key in _FIELDS.items():
         lines.append(f"{key}:")
-        lines.extend(format_all([p for p in entry.prefixes if p[0] == version], " "))
+        lines.extend(" " + format_prefix(p) for p in entry.prefixes if p[0] == version)
     return "\n".join(lines) + "\n"
 
 

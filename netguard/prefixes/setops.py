@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from netguard.prefixes.prefix import BITS, Prefix, contains
+from netguard.prefixes.prefix import BITS, Prefix, contains, sort_prefixes
 
 
 def _collapse_family(version: int, spans: list[tuple[int, int]]) -> list[Prefix]:
@@ -70,4 +70,4 @@ def carve(prefixes: Iterable[Prefix], exceptions: Iterable[Prefix]) -> list[Pref
             else:
                 next_result.append(prefix)
         result = next_result
-    return sorted(result)
+    return sort_prefixes(result)

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 from netguard import __version__
 from netguard.errors import NetguardError, shown
-from netguard.prefixes.prefix import Prefix, PrefixError, parse, parse_all
+from netguard.prefixes.prefix import Prefix, PrefixError, parse, parse_all, sort_prefixes
 
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def deadline(seconds: float, what: str) -> Iterator[None]:
 def _prefixes(texts: list[str], what: str) -> tuple[Prefix, ...]:
     every = parse_all(texts)  # in C, when every text is a prefix
     if every is not None:
-        return tuple(sorted(set(every)))
+        return tuple(sort_prefixes(set(every)))
     found = set()
     for text in texts:
         try:
@@ -80,7 +80,7 @@ def _prefixes(texts: list[str], what: str) -> tuple[Prefix, ...]:
             raise FetchError(
                 f"{what}: the answer holds {shown(text)}, not a prefix ({err}); refused"
             ) from None
-    return tuple(sorted(found))
+    return tuple(sort_prefixes(found))
 
 
 def http_get(url: str, timeout: float, limit: int, what: str) -> bytes:

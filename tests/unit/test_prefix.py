@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netguard.prefixes.prefix import PrefixError, contains, format_all, format_prefix, parse, parse_all
+from netguard.prefixes.prefix import PrefixError, contains, format_prefix, parse, parse_all, sort_prefixes
 
 
 @pytest.mark.parametrize(
@@ -115,13 +115,17 @@ def test_parse_all_is_parse_of_each_or_none(given_texts):
     assert parse_all(given_texts) == one_by_one(given_texts)
 
 
-@given(st.lists(networks, max_size=12))
-def test_format_all_is_format_prefix_of_each(given_networks):
-    prefixes = [parse(str(n)) for n in given_networks]
-    assert format_all(prefixes) == [format_prefix(p) for p in prefixes]
-    assert format_all(prefixes, " ") == [" " + format_prefix(p) for p in prefixes]
+@given(st.lists(texts, max_size=12))
+def test_sort_prefixes_is_sorted(given_texts):
+    prefixes = [p for p in (one_by_one([t]) for t in given_texts) if p for p in p]
+    assert sort_prefixes(prefixes) == sorted(prefixes)
 
 
 @pytest.mark.parametrize("text", REFUSED, ids=lambda v: repr(v)[:30])
 def test_parse_all_refuses_what_parse_refuses(text):
     assert parse_all(["2001:db8::/32", text]) is None
+
+
+def test_sort_prefixes_orders_by_version_first():
+    mixed = [parse("::/8"), parse("0.0.0.0/8"), parse("10.0.0.0/8"), parse("::/0"), parse("0.0.0.0/0")]
+    assert sort_prefixes(mixed) == sorted(mixed)
