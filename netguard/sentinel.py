@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import os
 import select
-import signal
-import socket
-import subprocess
 import sys
 import time
 
 from netguard import log, outcome, state
 from netguard.features import waitdad
+from netguard.netlink import RouteSocket
+from netguard.watch import RTMGRP_IPV6_IFADDR, RTMGRP_LINK
 
-RTMGRP_LINK = 0x1
-RTMGRP_IPV6_IFADDR = 0x100
 POLL = 0.2  # seconds between checks that ifup is still there
 NO_CARRIER_AFTER = 2.0  # a tentative address without carrier this long: say so (settle-dad gives up at 6 s)
 
@@ -55,6 +52,8 @@ def _ifup_pid() -> int:
 
 def start(iface: str, timeout: float, state_dir: str) -> None:
     """Spawn the watcher, detached, with our stderr; post-up stops it (see stop())."""
+    import subprocess  # here, not on post-up's path: it imports signal, selectors, locale (~6 ms)
+
     stop(state_dir, iface)
     package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     code = f"import sys; sys.path.insert(0, {package_root!r}); from netguard.sentinel import main; main()"
@@ -72,6 +71,8 @@ def start(iface: str, timeout: float, state_dir: str) -> None:
 
 def stop(state_dir: str, iface: str) -> None:
     """End the interface's watcher, if one runs (post-up: ifupdown's own wait is over)."""
+    from _signal import SIGTERM  # not signal.py: its enums cost post-up ~3 ms
+
     path = pid_path(state_dir, iface)
     try:
         with open(path, encoding="ascii") as handle:
@@ -83,7 +84,7 @@ def stop(state_dir: str, iface: str) -> None:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
             if b"netguard.sentinel" not in handle.read():
                 return  # the pid was reused: not ours to signal
-        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, SIGTERM)
     except OSError:
         pass
 
@@ -102,10 +103,7 @@ def watch(iface: str, timeout: float, ifup: int) -> str | None:
     """The line to say (a duplicate, or no carrier), or None when nothing went wrong in time."""
     deadline = time.monotonic() + timeout
     started = time.monotonic()
-    with socket.socket(
-        socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_NONBLOCK, socket.NETLINK_ROUTE
-    ) as sock:
-        sock.bind((0, RTMGRP_LINK | RTMGRP_IPV6_IFADDR))
+    with RouteSocket(timeout=0.0, groups=RTMGRP_LINK | RTMGRP_IPV6_IFADDR) as sock:
         while time.monotonic() < deadline and _alive(ifup):
             addresses = state.proc_ipv6_addresses(iface)
             failed = [a for a in addresses if a.dadfailed]
@@ -128,6 +126,8 @@ def watch(iface: str, timeout: float, ifup: int) -> str | None:
 
 
 def main() -> None:
+    import signal
+
     iface, timeout, ifup, state_dir = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     log.to_journal()

@@ -10,29 +10,31 @@ queued stale event can never make the wait believe an old flag.
 from __future__ import annotations
 
 import select
-import socket
 import time
-from collections.abc import Callable
-from typing import Protocol, TypeVar
 
-from netguard.state import Address, proc_ipv6_addresses
+from netguard.netlink import RouteSocket
+from netguard.state import proc_ipv6_addresses
+
+TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Protocol, TypeVar
+
+    from netguard.state import Address
+
+    State = TypeVar("State")
+
+    class Judgement(Protocol):
+        @property
+        def finished(self) -> bool: ...
+
+    J = TypeVar("J", bound=Judgement)
 
 RTMGRP_LINK = 0x1
 RTMGRP_IPV6_IFADDR = 0x100
-_RECV_BUFFER = 1 << 20
-
-State = TypeVar("State")
 
 
-class Judgement(Protocol):
-    @property
-    def finished(self) -> bool: ...
-
-
-J = TypeVar("J", bound=Judgement)
-
-
-def _drain(sock: socket.socket) -> None:
+def _drain(sock: RouteSocket) -> None:
     while True:
         try:
             sock.recv(65536)
@@ -49,11 +51,7 @@ def wait_until(
 ) -> tuple[State, bool]:
     """Return (last state, True) once finished(state), or (last state, False) at the deadline."""
     deadline = time.monotonic() + timeout
-    with socket.socket(
-        socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_NONBLOCK, socket.NETLINK_ROUTE
-    ) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECV_BUFFER)
-        sock.bind((0, RTMGRP_LINK | RTMGRP_IPV6_IFADDR))
+    with RouteSocket(timeout=0.0, groups=RTMGRP_LINK | RTMGRP_IPV6_IFADDR) as sock:
         while True:
             state = read_state()
             if finished(state):
