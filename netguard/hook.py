@@ -1,6 +1,6 @@
 """The ifupdown hook: PHASE -> the features' declared steps, in order, under one error policy.
 
-Run by the /bin/sh shim as `python3 -I -m netguard.hook HOOK_PATH` when a
+Run by the /bin/sh shim (`python3 -I -S -c '...; from netguard.hook import run; run()' HOOK_PATH`) when a
 netguard option is set, or when netguard changed something for the
 interface before (State-Dir/applied/IFACE). Every phase validates every
 option first, so a bad value fails pre-up before anything changed (and ifup
@@ -260,5 +260,10 @@ def main(argv: list[str]) -> int:
     return EXIT_OK
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The shim's entry point: main() on the hook path (argv[1]), then a fast exit."""
     exit_now(main(sys.argv))
+
+
+if __name__ == "__main__":
+    run()

@@ -58,7 +58,7 @@ def start(iface: str, timeout: float, state_dir: str) -> None:
     package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     code = f"import sys; sys.path.insert(0, {package_root!r}); from netguard.sentinel import main; main()"
     process = subprocess.Popen(
-        [sys.executable, "-I", "-c", code, iface, f"{timeout:g}", str(_ifup_pid()), state_dir],
+        [sys.executable, "-I", "-S", "-c", code, iface, f"{timeout:g}", str(_ifup_pid()), state_dir],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         start_new_session=True,  # a SIGINT to ifup's group is ifup's; our deadline bounds us anyway

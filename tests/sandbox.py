@@ -81,24 +81,19 @@ def run(*argv: str, check: bool = True, timeout: float = 60, **kwargs) -> subpro
     return subprocess.run(argv, check=check, capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
-ISOLATED_HOOK = 'exec /usr/bin/python3 -I -m netguard.hook "$0"'
+ISOLATED_HOOK = 'sys.path.append("/usr/lib/python3/dist-packages"); from netguard.hook import run; run()'
 
 
 def hook_wrapper() -> str:
-    """The checkout's shim as it runs in a sandbox: the same script, with the one
-    exec line pointing the isolated interpreter at the checkout.
+    """The checkout's shim as it runs in a sandbox: the same script, the checkout put
+    first on the isolated interpreter's sys.path in its one exec line.
 
     `python3 -I` ignores PYTHONPATH (that is the point of it), so the checkout
     is put on sys.path explicitly; everything else is the shim's own text.
     """
     shim = SHIM.read_text()
     assert shim.count(ISOLATED_HOOK) == 1, "the shim's exec line changed; update ISOLATED_HOOK"
-    checkout_exec = (
-        "exec /usr/bin/python3 -I -c "
-        f'\'import sys, runpy; sys.path.insert(0, "{CHECKOUT}"); '
-        'runpy.run_module("netguard.hook", run_name="__main__", alter_sys=True)\' "$0"'
-    )
-    return shim.replace(ISOLATED_HOOK, checkout_exec)
+    return shim.replace(ISOLATED_HOOK, f'sys.path.insert(0, "{CHECKOUT}"); {ISOLATED_HOOK}')
 
 
 class Namespace:

@@ -80,7 +80,7 @@ def test_planted_code_in_the_working_directory_and_pythonpath_is_never_imported(
 
 
 def test_the_shim_runs_python_isolated():
-    assert SHIM.read_text().count("exec /usr/bin/python3 -I -m netguard.hook") == 1
+    assert SHIM.read_text().count("exec /usr/bin/python3 -I -S -c ") == 1
 
 
 def installed_command_ignores_planted_code(tmp_path):

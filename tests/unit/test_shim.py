@@ -41,7 +41,7 @@ def test_no_option_exits_before_python():
 def test_each_option_starts_python(option):
     result = trace({**BASE, option.env_name: option.example.split(" ", 1)[1]})
     assert result.returncode == 0
-    assert "+ exec true -I -m netguard.hook" in result.stderr
+    assert "+ exec true -I -S -c " in result.stderr
 
 
 def test_ifup_all_pseudo_interface_exits_before_python():
@@ -75,5 +75,5 @@ def test_no_option_but_a_record_of_changes_starts_python(tmp_path):
 
     assert "exec" not in shim("eth0").stderr
     (state / "applied" / "eth0").write_text("reject inet6\n")
-    assert "+ exec true -I -m netguard.hook" in shim("eth0").stderr
+    assert "+ exec true -I -S -c " in shim("eth0").stderr
     assert "exec" not in shim("eth1").stderr
