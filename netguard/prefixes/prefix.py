@@ -41,7 +41,7 @@ def parse_address(text: str) -> tuple[int, int]:
     version = 6 if ":" in text else 4
     try:
         return version, int.from_bytes(inet_pton(FAMILY[version], text), "big")
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the text
         if "%" in text:
             raise PrefixError("a zone id (%...) has no place in a prefix") from None
         raise PrefixError("not an IPv4 or IPv6 address") from None

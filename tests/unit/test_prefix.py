@@ -49,6 +49,7 @@ def test_accepted(text, expected):
         ("example.com/24", "not an IPv4"),
         ("x" * 10000 + "/24", "not an IPv4"),
         ("", "no /LENGTH"),
+        ("2001:db8::\x00/32", "not an IPv4"),  # a NUL: inet_pton's ValueError, still the one rule's error
     ],
     ids=lambda v: repr(v)[:30],
 )
@@ -89,7 +90,7 @@ REFUSED = [
     "2a0b:8000::/\uff13\uff12", "2a0b:8000::", "2a0b:8000::1/32", "::ffff:192.0.2.0/120",
     "::ffff:c000:200/120", "::192.0.2.0/120", "192.0.2.0/33", "192.000.2.0/24", "192.0.2/24",
     " 192.0.2.0/24", "\uff12001:db8::/32", "example.com/24", "x" * 10000 + "/24", "", "1.2.3.4/24/1",
-    "2001:db8::/64\x00", "::/129", "0.0.0.0/32 ",
+    "2001:db8::/64\x00", "::/129", "0.0.0.0/32 ", "2001:db8::\x00/32",
 ]  # fmt: skip
 
 
