@@ -43,6 +43,7 @@ RTN_UNICAST = 1
 RTN_UNREACHABLE = 7
 RTA_DST = 1
 RTA_GATEWAY = 5
+RTA_MULTIPATH = 9
 RTA_TABLE = 15
 IFA_ADDRESS = 1
 IFA_LOCAL = 2
@@ -60,6 +61,7 @@ _RTMSG = struct.Struct("=BBBBBBBBI")  # family, dst_len, src_len, tos, table, pr
 _IFADDRMSG = struct.Struct("=BBBBI")  # family, prefixlen, flags, scope, index
 _CACHEINFO = struct.Struct("=IIII")  # preferred, valid (seconds left), created, updated
 _RTATTR = struct.Struct("=HH")
+_RTNEXTHOP = struct.Struct("=HBBi")  # len, flags, hops, ifindex; then the nexthop's attributes
 _ERRNO = struct.Struct("=i")
 
 _ADD_FLAGS = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL  # never replace a route that is not ours
@@ -300,12 +302,29 @@ _BIG: Literal["big"] = "big"
 _HEAD_FAMILY = struct.Struct("=IHH8xB").unpack  # len, type, flags, rtm_family
 
 
-def parse_default_gateway(payload: memoryview) -> tuple[int, int] | None:
-    """The gateway of a default route (any protocol) as (version, value), else None."""
+def parse_default_gateways(payload: memoryview) -> tuple[tuple[int, int], ...] | None:
+    """The gateways of a default route (any protocol) as (version, value): its RTA_GATEWAY,
+    or each nexthop's of an RTA_MULTIPATH (ECMP: `ip route add default nexthop via A nexthop
+    via B`); None for any other route."""
     family, dst_len = payload[0], payload[1]
     if dst_len != 0 or family not in VERSION:
         return None
+    version = VERSION[family]
+    found = []
     for attr_type, value in _attributes(payload, _RTMSG.size):
         if attr_type == RTA_GATEWAY:
-            return VERSION[family], int.from_bytes(value, "big")
-    return None
+            found.append((version, int.from_bytes(value, "big")))
+        elif attr_type == RTA_MULTIPATH:
+            offset = 0
+            while offset + _RTNEXTHOP.size <= len(value):
+                length = _RTNEXTHOP.unpack_from(value, offset)[0]
+                if length < _RTNEXTHOP.size:
+                    break
+                nexthop = value[offset : offset + length]
+                found += [
+                    (version, int.from_bytes(v, "big"))
+                    for t, v in _attributes(nexthop, _RTNEXTHOP.size)
+                    if t == RTA_GATEWAY
+                ]
+                offset += _align(length)
+    return tuple(found) or None

@@ -244,7 +244,8 @@ def protected_things(gateways: list[str]) -> Protected:
         gateway
         for family in FAMILY.values()
         # unicast routes only: never the (many) unreachable routes netguard itself installed
-        for gateway in _dump(rtnl.dump_request(family, 0, 1, rtnl.RTN_UNICAST), rtnl.parse_default_gateway)
+        for gateways in _dump(rtnl.dump_request(family, 0, 1, rtnl.RTN_UNICAST), rtnl.parse_default_gateways)
+        for gateway in gateways
     }
     return Protected(
         own=frozenset(own),

@@ -48,3 +48,51 @@ def test_errors_map_back_to_their_prefix_and_foreign_routes_are_untouched(make_n
     result = change(namespace, delete=["2001:db8:4::/48", "2001:db8:7::/48", "2001:db8:5::/48"])
     assert result["failures"] == []
     assert "2001:db8:5::/48" in namespace.exec("ip", "-6", "route", "show").stdout
+
+
+PROTECTED = """
+import json
+from netguard import state
+from netguard.prefixes.prefix import format_address
+print(json.dumps(sorted(format_address(v, a) for v, a in state.protected_things([]).gateways)))
+"""
+
+
+def test_every_gateway_of_a_multipath_default_route_is_protected(make_namespace):
+    """ECMP default routes (one route, RTA_MULTIPATH) as the kernel answers them: each
+    nexthop's gateway is protected, as a single default route's is."""
+    namespace = make_namespace("ngg")
+    for near, far, v6, v4 in (
+        ("ga", "gb", "2001:db8:1::2/64", "192.0.2.2/24"),
+        ("gc", "gd", "2001:db8:2::2/64", "198.51.100.2/24"),
+    ):
+        namespace.exec("ip", "link", "add", near, "type", "veth", "peer", "name", far)
+        namespace.exec("ip", "addr", "add", v6, "dev", near, "nodad")
+        namespace.exec("ip", "addr", "add", v4, "dev", near)
+        for link in (near, far):
+            namespace.exec("ip", "link", "set", link, "up")
+    namespace.exec(
+        "ip",
+        "-6",
+        "route",
+        "add",
+        "default",
+        "nexthop",
+        "via",
+        "2001:db8:1::1",
+        "dev",
+        "ga",
+        "nexthop",
+        "via",
+        "2001:db8:2::1",
+        "dev",
+        "gc",
+    )
+    namespace.exec("ip", "route", "add", "default", "nexthop", "via", "192.0.2.1", "dev", "ga",
+                   "nexthop", "via", "198.51.100.1", "dev", "gc")  # fmt: skip
+    shown = namespace.exec("ip", "-6", "route", "show", "default").stdout
+    assert (
+        "nexthop via 2001:db8:1::1" in shown and "nexthop via 2001:db8:2::1" in shown
+    )  # one multipath route
+    gateways = json.loads(namespace.python(PROTECTED).stdout)
+    assert gateways == ["192.0.2.1", "198.51.100.1", "2001:db8:1::1", "2001:db8:2::1"]

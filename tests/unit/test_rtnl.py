@@ -138,3 +138,28 @@ def test_a_uniform_ipv4_buffer_is_read_in_c_too():
     taken: set = set()
     assert rtnl._uniform_routes(buffer, 241, taken) and taken == set(routes)
     assert dumped(buffer + DONE, 241) == ((True, False), set(routes))
+
+
+def default_route(family: int, attributes: bytes) -> memoryview:
+    """A default route's payload (rtmsg, then attributes) as a dump answers it."""
+    return memoryview(struct.pack("=BBBBBBBBI", family, 0, 0, 0, 254, 3, 0, rtnl.RTN_UNICAST, 0) + attributes)
+
+
+def attribute(kind: int, value: bytes) -> bytes:
+    return struct.pack("=HH", 4 + len(value), kind) + value + bytes(-len(value) % 4)
+
+
+def test_a_default_routes_gateways_one_or_every_nexthop_of_a_multipath():
+    one = default_route(
+        2, attribute(rtnl.RTA_GATEWAY, bytes([192, 0, 2, 1])) + attribute(4, struct.pack("=i", 2))
+    )
+    assert rtnl.parse_default_gateways(one) == ((4, 0xC0000201),)
+    hops = b"".join(
+        struct.pack("=HBBi", 8 + 20, 0, 0, index) + attribute(rtnl.RTA_GATEWAY, (0xFE80 << 112 | index).to_bytes(16, "big"))
+        for index in (2, 3)
+    )  # fmt: skip
+    ecmp = default_route(10, attribute(15, struct.pack("=I", 254)) + attribute(rtnl.RTA_MULTIPATH, hops))
+    assert rtnl.parse_default_gateways(ecmp) == ((6, 0xFE80 << 112 | 2), (6, 0xFE80 << 112 | 3))
+    assert rtnl.parse_default_gateways(default_route(10, b"")) is None  # no gateway: nothing to protect
+    not_default = memoryview(bytes([10, 48]) + bytes(10) + attribute(rtnl.RTA_GATEWAY, bytes(16)))
+    assert rtnl.parse_default_gateways(not_default) is None
