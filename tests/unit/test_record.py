@@ -48,20 +48,13 @@ def test_behaves_as_typing_namedtuple(base):
 
 def test_a_hook_run_imports_neither_typing_nor_contextlib():
     """The point of record.py (and of netlink.py's _socket): every hook path, reject-asn's and
-    wait-dad's included, stays off typing's 9 ms, the enums of re, socket and signal, subprocess,
-    contextlib and datetime."""
+    wait-dad's included, started as the shim starts it, stays off typing's 9 ms, the enums of re,
+    socket and signal, subprocess, runpy, contextlib, datetime, json, urllib, pyroute2 and
+    python-debian."""
     slow = (
-        "typing",
-        "re",
-        "contextlib",
-        "dataclasses",
-        "socket",
-        "enum",
-        "datetime",
-        "selectors",
-        "signal",
-        "subprocess",
-    )
+        "typing", "re", "contextlib", "dataclasses", "socket", "enum", "datetime", "selectors", "signal",
+        "subprocess", "runpy", "json", "urllib", "pyroute2", "debian",
+    )  # fmt: skip
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); import netguard.hook; "
         "from netguard.features import dad, waitdad, reject; import netguard.config, netguard.applied, "
@@ -72,6 +65,9 @@ def test_a_hook_run_imports_neither_typing_nor_contextlib():
     from tests.sandbox import CHECKOUT
 
     loaded = subprocess.run(
-        ["/usr/bin/python3", "-I", "-c", code, str(CHECKOUT)], capture_output=True, text=True, check=True
+        ["/usr/bin/python3", "-I", "-S", "-c", code, str(CHECKOUT)],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     assert loaded == []
