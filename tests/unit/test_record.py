@@ -56,7 +56,8 @@ def test_a_hook_run_imports_neither_typing_nor_contextlib():
         "subprocess", "runpy", "json", "urllib", "pyroute2", "debian",
     )  # fmt: skip
     code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); import netguard.hook; "
+        'import sys; sys.path.insert(0, sys.argv[1]); sys.path.append("/usr/lib/python3/dist-packages"); '
+        "import netguard.hook; "
         "from netguard.features import dad, waitdad, reject; import netguard.config, netguard.applied, "
         "netguard.outcome, netguard.reconcile, netguard.state, netguard.netlink, netguard.apply, "
         "netguard.wants, netguard.prefixes.cache, netguard.prefixes.safety, netguard.sentinel, netguard.watch; "
