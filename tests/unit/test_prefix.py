@@ -104,7 +104,11 @@ def one_by_one(texts: list[str]) -> list | None:
 texts = st.one_of(
     networks.map(str),
     networks.map(lambda n: n.exploded),
-    networks.map(lambda n: f"{n.network_address + 1}/{n.prefixlen}"),  # host bits, or a /0's
+    networks.map(  # host bits set (or, for a /32 or /128, the next network); wraps past the last address
+        lambda n: (
+            f"{type(n.network_address)((int(n.network_address) + 1) % 2**n.max_prefixlen)}/{n.prefixlen}"
+        )
+    ),
     st.sampled_from(REFUSED),
     st.text(st.sampled_from("0123456789abcdef:./ "), max_size=14),
 )
