@@ -1,7 +1,8 @@
 """The only module that writes to the kernel or /proc.
 
-Everything else plans; this module carries out WriteSysctl (and, for
-reject-asn, route changes) and turns OS errors into one user-ready line.
+Everything else plans; this module carries out the planners' actions
+(sysctls, optimistic marks, bounded waits, warnings) and, for reject-asn,
+route changes, and turns OS errors into one user-ready line.
 """
 
 from __future__ import annotations
@@ -9,13 +10,57 @@ from __future__ import annotations
 import errno
 import os
 
-from netguard.actions import MarkOptimistic, WriteSysctl
+from netguard import log
+from netguard.actions import MarkOptimistic, WaitForDad, Warn, WriteSysctl
 from netguard.errors import NetguardError
 from netguard.state import IFA_F_OPTIMISTIC
 
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
 if TYPE_CHECKING:
+    from netguard.actions import Action
+    from netguard.hookrun import HookRun
     from netguard.prefixes.prefix import Prefix
+
+
+def carry_out(run: HookRun, actions: list[Action]) -> None:
+    """Each action in order; a sysctl's old value is recorded before the write, so undo never misses it."""
+    from netguard import state
+
+    iface = run.iface
+    for action in actions:
+        if isinstance(action, Warn):
+            log.warn(iface, action.option, action.text)
+        elif isinstance(action, WriteSysctl):
+            before = state.read_sysctl(action.path)
+            if before is not None and action.path not in run.record.sysctls:
+                run.record.sysctls[action.path] = before
+                run.save()
+            write_sysctl(action, iface)
+            log.info(iface, action.option, f"{action.path} = {action.value}")
+        elif isinstance(action, MarkOptimistic):
+            mark_optimistic(action, iface)
+            log.info(iface, action.option, f"{action.address} marked optimistic")
+        elif isinstance(action, WaitForDad):
+            wait_for_dad(action, iface)
+        else:  # pragma: no cover - a new Action type without a runner
+            raise TypeError(f"no runner for {action!r}")
+
+
+def wait_for_dad(action: WaitForDad, iface: str) -> None:
+    """Bounded and event-driven (watch.py); a duplicate or the timeout raises, or warns (on_failure)."""
+    from netguard import state, usable, watch
+
+    verdict = watch.wait_for_addresses(
+        iface, lambda found: usable.assess(found, action.need_global), action.timeout
+    )
+    carrierless = set() if state.has_carrier(iface) else {iface}
+    problem = usable.failure(verdict, iface, action.timeout, carrierless)
+    if problem is None:
+        log.info(iface, usable.OPTION, "every IPv6 address usable")
+    elif action.on_failure == "warn":
+        log.warn(iface, problem.option, problem.message)
+    else:
+        raise problem
 
 
 def write_sysctl(action: WriteSysctl, iface: str) -> None:

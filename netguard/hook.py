@@ -14,183 +14,50 @@ import os
 import sys
 
 from netguard import applied, log
-from netguard.actions import Action, MarkOptimistic, WaitForDad, Warn, WriteSysctl
 from netguard.config import Config, load_config
 from netguard.context import HookContext, context_from_env, phase_from
 from netguard.errors import (
-    AS_CONFIGURED,
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_OK,
     FAIL,
+    WARN,
     NetguardError,
     exit_now,
     unexpected,
 )
-from netguard.features import Step, dad, reject, waitdad
-from netguard.options import POST_DOWN, POST_UP, PRE_DOWN, PRE_UP
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-STEPS: tuple[Step, ...] = tuple(sorted((*dad.STEPS, *waitdad.STEPS, *reject.STEPS), key=lambda s: s.order))
+from netguard.features import Step, steps_of
+from netguard.hookrun import HookRun
+from netguard.options import POST_DOWN
 
 
-class Run:
-    """One hook run: the context, the configuration and the interface's record of changes."""
+def run_step(run: HookRun, step: Step) -> None:
+    """The error policy: FAIL raises one line; WARN warns and goes on; any other policy
+    names the stanza option whose value (fail or warn) decides (errors.AS_CONFIGURED)."""
+    policy = step.policy
+    if policy not in (FAIL, WARN):
+        policy = run.ctx.options.get(policy) or FAIL
+    try:
+        step.run(run)
+    except NetguardError as err:
+        if policy == FAIL:
+            raise
+        log.warn(run.iface, err.option or step.option, err.message)
+    except Exception as err:  # the policy's point: nothing unplanned reaches the console raw
+        where = f"{step.option} ({step.phase})"
+        log.traceback_to_journal(log.line(run.iface, where, "traceback"))
+        if policy == FAIL:
+            raise NetguardError(unexpected(err), run.iface, where) from None
+        log.warn(run.iface, where, unexpected(err))
 
-    def __init__(self, ctx: HookContext, config: Config) -> None:
-        self.ctx = ctx
-        self.config = config
-        self.record = applied.load(config.state_dir, ctx.iface)
 
-    def save(self) -> None:
-        applied.save(self.config.state_dir, self.ctx.iface, self.record)
-
-    def run_actions(self, actions: list[Action]) -> None:
-        from netguard import apply, state
-
-        iface = self.ctx.iface
-        for action in actions:
-            if isinstance(action, Warn):
-                log.warn(iface, action.option, action.text)
-            elif isinstance(action, WriteSysctl):
-                before = state.read_sysctl(action.path)
-                if before is not None and action.path not in self.record.sysctls:
-                    self.record.sysctls[action.path] = (
-                        before  # recorded before the write: undo never misses it
-                    )
-                    self.save()
-                apply.write_sysctl(action, iface)
-                log.info(iface, action.option, f"{action.path} = {action.value}")
-            elif isinstance(action, MarkOptimistic):
-                apply.mark_optimistic(action, iface)
-                log.info(iface, action.option, f"{action.address} marked optimistic")
-            elif isinstance(action, WaitForDad):
-                self.wait_for_dad(action)
-            else:  # pragma: no cover - a new Action type without a runner
-                raise TypeError(f"no runner for {action!r}")
-
-    def wait_for_dad(self, action: WaitForDad) -> None:
-        from netguard import state, watch
-
-        iface = self.ctx.iface
-        verdict = watch.wait_for_addresses(
-            iface, lambda found: waitdad.assess(found, action.need_global), action.timeout
-        )
-        carrierless = set() if state.has_carrier(iface) else {iface}
-        problem = waitdad.failure(verdict, iface, action.timeout, carrierless)
-        if problem is None:
-            log.info(iface, waitdad.OPTION, "every IPv6 address usable")
-        elif action.on_failure == "warn":
-            log.warn(iface, problem.option, problem.message)
-        else:
-            raise problem
-
-    # The steps: one function per (option, phase) a feature declares.
-
-    def dad_pre_up(self) -> None:
-        self.run_actions(dad.plan(self.ctx, dad.read_state(self.ctx.iface), self.record.sysctls))
-
-    def dad_post_up(self) -> None:
-        from netguard import state
-
-        self.run_actions(dad.plan_post_up(self.ctx, state.proc_ipv6_addresses(self.ctx.iface)))
-
-    def dad_post_down(self) -> None:
-        actions = dad.plan_restore(
-            {path: value for path, value in self.record.sysctls.items() if os.path.exists(path)}
-        )
-        self.run_actions(actions)
-        self.record.sysctls.clear()
-        self.save()
-
-    def wait_dad_pre_up(self) -> None:
-        from netguard import sentinel
-
-        # The watcher's own bound: ifupdown's wait (6 s) plus ours, at most.
-        sentinel.start(self.ctx.iface, waitdad.timeout_of(self.ctx, self.config) + 10, self.config.state_dir)
-
-    def wait_dad_post_up(self) -> None:
-        from netguard import sentinel
-
-        sentinel.stop(self.config.state_dir, self.ctx.iface)
-        self.run_actions(waitdad.plan(self.ctx, self.config))
-
-    def reject_post_up(self) -> None:
-        from netguard import reconcile
-        from netguard.wants import StanzaRecord
-
-        ctx = self.ctx
-        families = reject.stanza_families(ctx)
-        self.record.reject.update(families)
-        self.save()  # before the routes: an ifdown after a kill -9 still knows to withdraw them
-        record = StanzaRecord(
-            tuple(ctx.options[reject.OPTION]),
-            tuple(ctx.options["reject-asn-except"]),
-            ctx.gateway,
-            tuple(ctx.options["reject-asn-probe"]),
-        )
-        reconcile.apply_stanza(self.config, ctx.iface, families, record)
-
-    def reject_pre_down(self) -> None:
-        from netguard import reconcile
-
-        families = sorted(set(reject.stanza_families(self.ctx)) | self.record.reject)
-        reconcile.withdraw(self.config, self.ctx.iface, families)
-        self.record.reject.clear()
-        self.save()
-
-    def wanted(self, step: Step) -> Callable[[], None] | None:
-        """The function for a step, if the stanza (or what netguard did before) calls for it."""
-        options = self.ctx.options
-        setting = options.get(step.option)
-        if step.option == dad.OPTION:
-            if step.phase == PRE_UP and setting is not None:
-                return self.dad_pre_up
-            if step.phase == POST_UP and setting in ("off", "optimistic"):
-                return self.dad_post_up
-            if step.phase == POST_DOWN and self.record.sysctls:
-                return self.dad_post_down
-        elif step.option == waitdad.OPTION and setting is not None and setting.enabled:
-            if step.phase == PRE_UP and waitdad.needs_watcher(self.ctx):
-                return self.wait_dad_pre_up
-            if step.phase == POST_UP:
-                return self.wait_dad_post_up
-        elif step.option == reject.OPTION:
-            if step.phase == POST_UP and setting:
-                return self.reject_post_up
-            if step.phase == PRE_DOWN and (setting or self.record.reject):
-                return self.reject_pre_down
-        return None
-
-    def run_step(self, step: Step, function: Callable[[], None]) -> None:
-        """The error policy: FAIL raises one line; WARN (and wait-dad-failure warn) warns and goes on."""
-        policy = step.policy
-        if policy == AS_CONFIGURED:
-            policy = self.ctx.options.get("wait-dad-failure", FAIL)
-        try:
-            function()
-        except NetguardError as err:
-            if policy == FAIL:
-                raise
-            log.warn(self.ctx.iface, err.option or step.option, err.message)
-        except Exception as err:  # the policy's point: nothing unplanned reaches the console raw
-            where = f"{step.option} ({step.phase})"
-            log.traceback_to_journal(log.line(self.ctx.iface, where, "traceback"))
-            if policy == FAIL:
-                raise NetguardError(unexpected(err), self.ctx.iface, where) from None
-            log.warn(self.ctx.iface, where, unexpected(err))
-
-    def run_phase(self) -> None:
-        for step in STEPS:
-            if step.phase == self.ctx.phase:
-                function = self.wanted(step)
-                if function is not None:
-                    self.run_step(step, function)
-        if self.ctx.phase == POST_DOWN and self.record.empty:
-            applied.clear(self.config.state_dir, self.ctx.iface)
+def run_phase(run: HookRun) -> None:
+    """The phase's steps, in their declared order, each where it applies."""
+    for step in steps_of(run.ctx.phase):
+        if step.applies(run):
+            run_step(run, step)
+    if run.ctx.phase == POST_DOWN and run.record.empty:
+        applied.clear(run.config.state_dir, run.iface)
 
 
 def _record(config: Config, ctx: HookContext, code: int) -> None:
@@ -238,9 +105,9 @@ def main(argv: list[str]) -> int:
                 f"{ctx.ignored}; options ignored while going down, undoing what netguard recorded",
             )
         config = load_config()
-        run = Run(ctx, config)
+        run = HookRun(ctx, config)
         try:
-            run.run_phase()
+            run_phase(run)
         except NetguardError as err:
             log.error(err.line())
             _record(config, ctx, err.exit_code)

@@ -1,8 +1,10 @@
-"""Every netguard stanza option, declared once.
+"""What a stanza option is, the grammar of its values, and parsing them.
 
-The table below drives parsing of the ifupdown environment, the hook shim's
-early exit, `netguard check`, and the options reference in the docs; the
-environment name (IF_WAIT_DAD) is derived from the option name, never typed.
+Each option is declared once, in its feature's module (netguard/features/);
+`OPTIONS` here is all of them. The declarations drive parsing of the
+ifupdown environment, the hook shim's early exit (held by a test), `netguard
+check`, the ifupdown2 addon's attributes and the options reference in the
+docs; the environment name (IF_WAIT_DAD) is derived from the name, never typed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ if TYPE_CHECKING:
 
     from netguard.prefixes.prefix import Prefix
 
+    OPTIONS: tuple[Option, ...]
+    OPTIONS_BY_NAME: dict[str, Option]
+
 if TYPE_CHECKING:
     from typing import Any, NamedTuple
 else:
@@ -22,6 +27,8 @@ else:
 
 PRE_UP, POST_UP, PRE_DOWN, POST_DOWN = "pre-up", "post-up", "pre-down", "post-down"
 PHASES = (PRE_UP, POST_UP, PRE_DOWN, POST_DOWN)
+# The stanza families an option acts in (ADDRFAM).
+INET, INET6, BOTH = "inet", "inet6", "inet, inet6"
 
 MAX_WAIT_SECONDS = 300.0  # boot must never hang: even an explicit value is capped
 
@@ -45,6 +52,11 @@ class Option(NamedTuple):
     help: str
     example: str
     multi: bool = False  # a list: several per line, and repeated lines add up
+    family: str = BOTH  # INET, INET6 or BOTH: the stanzas it acts in (`netguard check` warns elsewhere)
+    requires: str = ""  # the option without which it has no effect (`netguard check` warns)
+    words: tuple[str, ...] = ()  # a closed set of canonical values (ifupdown2's validvals)
+    most: int = 0  # a list's most values (0: no limit)
+    lint: Callable[[Any, set[int] | None], list[str]] | None = None  # check's advice (cached ASNs)
 
     @property
     def env_name(self) -> str:
@@ -162,76 +174,22 @@ def split_target(word: str) -> tuple[str, str | None]:
     return word, None
 
 
-OPTIONS: tuple[Option, ...] = (
-    Option(
-        name="dad",
-        parse=parse_dad,
-        default=None,
-        accepted="off, on, optimistic",
-        help="Duplicate Address Detection for every IPv6 address of the interface "
-        "(static, up-line, link-local, SLAAC): off makes them usable at once; "
-        "on restores the kernel default; optimistic (RFC 4429) keeps DAD running "
-        "but lets services bind at once, and still reports a duplicate.",
-        example="dad off",
-    ),
-    Option(
-        name="wait-dad",
-        parse=parse_wait_dad,
-        default=WaitDad(False),
-        accepted="yes, no, or a timeout in seconds",
-        help="Do not let ifup return until no IPv6 address of the interface is "
-        "tentative (yes: the configured default timeout, 10 s unless changed; a number "
-        "is seconds, so 1 waits at most one second and 0 does not wait).",
-        example="wait-dad 5",
-    ),
-    Option(
-        name="wait-dad-failure",
-        parse=parse_wait_dad_failure,
-        default="fail",
-        accepted="fail, warn",
-        help="What wait-dad does when an address cannot be confirmed usable (DAD "
-        "found a duplicate, or the timeout ran out): fail makes ifup fail; warn "
-        "prints the same line as a warning and lets ifup succeed.",
-        example="wait-dad-failure warn",
-    ),
-    Option(
-        name="reject-asn",
-        parse=parse_asn,
-        default=(),
-        accepted="AS numbers such as 174 or AS174",
-        help="Install an unreachable route for every prefix the AS originates "
-        "(from the local cache), in the stanza's address family.",
-        example="reject-asn 174",
-        multi=True,
-    ),
-    Option(
-        name="reject-asn-except",
-        parse=parse_prefix,
-        default=(),
-        accepted="IPv4 or IPv6 prefixes",
-        help="Prefixes no reject-asn route may cover; the covering prefixes are split around them.",
-        example="reject-asn-except 2001:db8:100::/48",
-        multi=True,
-    ),
-    Option(
-        name="reject-asn-probe",
-        parse=parse_probe_target,
-        default=(),
-        accepted=f"up to {MAX_PROBE_TARGETS} addresses (ICMP echo) or ADDRESS:PORT, [IPV6]:PORT (TCP)",
-        help="Probe targets inside the rejected ASes: the reject routes stay only while every target is "
-        "unreachable through this interface (3 probe rounds in a row decide), and come back when they "
-        "are unreachable again; installed until the first verdict. `netguard probe` (its timer) probes.",
-        example="reject-asn-probe [2001:db8:f00::10]:443",
-        multi=True,
-    ),
-)
+def __getattr__(name: str) -> object:
+    """OPTIONS and OPTIONS_BY_NAME: every feature module's declarations (netguard/features/)."""
+    from netguard.features import all_options
 
-OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
+    if name == "OPTIONS":
+        return all_options()
+    if name == "OPTIONS_BY_NAME":
+        return {option.name: option for option in all_options()}
+    raise AttributeError(name)
 
 
 def any_option_set(env: Mapping[str, str]) -> bool:
     """The Python twin of the shim's early exit."""
-    return any(env.get(option.env_name) for option in OPTIONS)
+    from netguard.features import all_options
+
+    return any(env.get(option.env_name) for option in all_options())
 
 
 def _bad(option: Option, value: str, err: BadValue, iface: str) -> OptionError:
@@ -259,8 +217,8 @@ def parse_option(option: Option, raw: str, iface: str) -> Any:
                 raise _bad(option, word, err, iface) from None
             if value not in values:
                 values.append(value)
-        if option.name == "reject-asn-probe" and len(values) > MAX_PROBE_TARGETS:
-            raise OptionError(f"{len(values)} targets; give at most {MAX_PROBE_TARGETS}", iface, option.name)
+        if option.most and len(values) > option.most:
+            raise OptionError(f"{len(values)} values; give at most {option.most}", iface, option.name)
         return tuple(values)
     lines = [line.strip() for line in raw.split("\n") if line.strip()]
     if len(lines) > 1:
@@ -278,8 +236,10 @@ def parse_option(option: Option, raw: str, iface: str) -> Any:
 
 def parse_options(env: Mapping[str, str], iface: str) -> dict[str, Any]:
     """All options, parsed; unset ones get their default."""
+    from netguard.features import all_options
+
     parsed: dict[str, Any] = {}
-    for option in OPTIONS:
+    for option in all_options():
         raw = env.get(option.env_name)
         parsed[option.name] = (
             option.default if raw is None or not raw.strip() else parse_option(option, raw, iface)

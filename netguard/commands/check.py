@@ -11,7 +11,6 @@ import argparse
 
 from netguard.config import load_config
 from netguard.errors import EXIT_CONFIG, EXIT_OK, OptionError
-from netguard.features.reject import summarise_missing
 from netguard.interfaces import (
     DEFAULT_INTERFACES,
     IFUPDOWN_NG,
@@ -24,7 +23,7 @@ from netguard.interfaces import (
     env_key,
     read_interfaces,
 )
-from netguard.options import OPTIONS_BY_NAME, parse_option
+from netguard.options import INET, INET6, OPTIONS_BY_NAME, parse_option
 from netguard.prefixes.cache import cached_asns
 
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
@@ -33,7 +32,8 @@ if TYPE_CHECKING:
 else:
     from netguard.record import NamedTuple
 
-IPV6_ONLY = ("dad", "wait-dad", "wait-dad-failure")
+# What a stanza's family calls an option that acts in the other one.
+_ONLY = {INET6: "IPv6", INET: "IPv4"}
 
 
 class Finding(NamedTuple):
@@ -93,12 +93,16 @@ def check_stanza(stanza: Stanza, cached_asns: set[int] | None) -> list[Finding]:
             except OptionError as err:
                 add(line, err.message)
                 continue
-            if name == "reject-asn" and cached_asns is not None:
-                for asn in value:
-                    if asn not in cached_asns:
-                        add(line, summarise_missing([asn]))
-        if name in IPV6_ONLY and stanza.family not in ("inet6", ""):
-            add(lines[0], f"acts on IPv6 addresses only; move it to the `iface {stanza.iface} inet6` stanza")
+            for advice in option.lint(value, cached_asns) if option.lint else ():
+                add(line, advice)
+        if option.family in _ONLY and stanza.family not in (option.family, ""):
+            add(
+                lines[0],
+                f"acts on {_ONLY[option.family]} addresses only; "
+                f"move it to the `iface {stanza.iface} {option.family}` stanza",
+            )
+        if option.requires and option.requires not in by_name:
+            add(lines[0], f"has no effect without {option.requires}", False)
     env = stanza.env()
     for name, lines in stanza.spellings().items():
         if len(lines) > 1:
@@ -117,10 +121,6 @@ def check_stanza(stanza: Stanza, cached_asns: set[int] | None) -> list[Finding]:
                 f"unknown option; did you mean {guess}? (ifupdown passes unknown options on silently)",
                 False,
             )
-    if "wait-dad-failure" in by_name and "wait-dad" not in by_name:
-        add(by_name["wait-dad-failure"][0], "has no effect without wait-dad", False)
-    if "reject-asn-except" in by_name and "reject-asn" not in by_name:
-        add(by_name["reject-asn-except"][0], "has no effect without reject-asn", False)
     return findings
 
 

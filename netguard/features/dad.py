@@ -7,28 +7,25 @@ of the interface (static, up-line, link-local, SLAAC) is ever tentative.
 
 from __future__ import annotations
 
+import os
+
 from netguard.actions import Action, MarkOptimistic, WaitForDad, Warn, WriteSysctl
 from netguard.context import HookContext
 from netguard.errors import FAIL, WARN
-from netguard.features import Step
-from netguard.options import POST_DOWN, POST_UP, PRE_UP
+from netguard.features import Feature, Step
+from netguard.options import INET6, POST_DOWN, POST_UP, PRE_UP, Option, parse_dad
 from netguard.state import IFA_F_PERMANENT, Address, interface_exists, ipv6_sysctl_path, read_ipv6_sysctl
 
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
 if TYPE_CHECKING:
-    from typing import NamedTuple
+    from collections.abc import Mapping
+    from typing import Any, NamedTuple
+
+    from netguard.hookrun import HookRun
 else:
     from netguard.record import NamedTuple
 
 OPTION = "dad"
-STEPS = (
-    # First in pre-up: the sysctls must be in place before ifupdown adds any address.
-    Step(OPTION, PRE_UP, 10, FAIL, "sets accept_dad (optimistic: optimistic_dad, use_optimistic)"),
-    # First in post-up: marking is instant, and wait-dad after it still sees a duplicate.
-    Step(OPTION, POST_UP, 10, FAIL, "optimistic: marks the new addresses; off: finishes ones added early"),
-    # Last in post-down: the addresses are gone, the interface gets back what it had.
-    Step(OPTION, POST_DOWN, 90, WARN, "restores every sysctl netguard changed for the interface"),
-)
 KERNEL_DEFAULT_ACCEPT_DAD = 1
 
 
@@ -132,3 +129,93 @@ def plan_optimistic(addresses: list[Address]) -> list[Action]:
         for a in addresses
         if a.tentative and not a.optimistic and not a.dadfailed and a.flags & IFA_F_PERMANENT
     ]
+
+
+def _set_sysctls(run: HookRun) -> None:
+    from netguard import apply
+
+    apply.carry_out(run, plan(run.ctx, read_state(run.iface), run.record.sysctls))
+
+
+def _finish(run: HookRun) -> None:
+    from netguard import apply, state
+
+    apply.carry_out(run, plan_post_up(run.ctx, state.proc_ipv6_addresses(run.iface)))
+
+
+def _restore(run: HookRun) -> None:
+    from netguard import apply
+
+    changed = run.record.sysctls
+    apply.carry_out(
+        run, plan_restore({path: value for path, value in changed.items() if os.path.exists(path)})
+    )
+    changed.clear()
+    run.save()
+
+
+def holds(iface: str, options: Mapping[str, Any]) -> dict[str, bool]:
+    """`ifquery --check`: the planner has nothing left to do (a warning, such as
+    all.accept_dad overriding `off`, means the setting does not hold)."""
+    from netguard.state import read_sysctl
+
+    ctx = HookContext(iface, iface, frozenset({"inet6"}), "", PRE_UP, False, options)
+    left = [
+        action
+        for action in plan(ctx, read_state(iface))
+        if not (isinstance(action, WriteSysctl) and read_sysctl(action.path) == action.value)
+    ]
+    return {OPTION: not left}
+
+
+FEATURE = Feature(
+    rank=10,
+    options=(
+        Option(
+            name="dad",
+            parse=parse_dad,
+            default=None,
+            accepted="off, on, optimistic",
+            help="Duplicate Address Detection for every IPv6 address of the interface "
+            "(static, up-line, link-local, SLAAC): off makes them usable at once; "
+            "on restores the kernel default; optimistic (RFC 4429) keeps DAD running "
+            "but lets services bind at once, and still reports a duplicate.",
+            example="dad off",
+            family=INET6,
+            words=("off", "on", "optimistic"),
+        ),
+    ),
+    steps=(
+        # First in pre-up: the sysctls must be in place before ifupdown adds any address.
+        Step(
+            OPTION,
+            PRE_UP,
+            10,
+            FAIL,
+            "sets accept_dad (optimistic: optimistic_dad, use_optimistic)",
+            lambda run: run.ctx.options.get(OPTION) is not None,
+            _set_sysctls,
+        ),
+        # First in post-up: marking is instant, and wait-dad after it still sees a duplicate.
+        Step(
+            OPTION,
+            POST_UP,
+            10,
+            FAIL,
+            "optimistic: marks the new addresses; off: finishes ones added early",
+            lambda run: run.ctx.options.get(OPTION) in ("off", "optimistic"),
+            _finish,
+        ),
+        # Last in post-down: the addresses are gone, the interface gets back what it had.
+        Step(
+            OPTION,
+            POST_DOWN,
+            90,
+            WARN,
+            "restores every sysctl netguard changed for the interface",
+            lambda run: bool(run.record.sysctls),
+            _restore,
+        ),
+    ),
+    holds=holds,
+)

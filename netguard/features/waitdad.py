@@ -1,106 +1,47 @@
 """`wait-dad`: ifup returns only when every IPv6 address is usable.
 
-Pure judgement of an address list; the bounded event-driven wait itself is
-watch.py, and hook.py turns the final verdict into an exit status.
+The judgement of an address list is usable.py, the bounded event-driven
+wait watch.py; apply.py carries the wait out and ends it with the verdict's
+error, which the step's policy (`wait-dad-failure`) makes fatal or a warning.
 """
 
 from __future__ import annotations
 
 from netguard.actions import Action, WaitForDad
-from netguard.config import Config
-from netguard.context import HookContext
-from netguard.errors import AS_CONFIGURED, WARN, DadFailed, NetguardError, WaitTimeout
-from netguard.features import Step
-from netguard.options import POST_UP, PRE_UP
-from netguard.state import RT_SCOPE_UNIVERSE, Address
+from netguard.errors import AS_CONFIGURED, WARN
+from netguard.features import Feature, Step
+from netguard.options import (
+    INET6,
+    POST_UP,
+    PRE_UP,
+    Option,
+    WaitDad,
+    parse_wait_dad,
+    parse_wait_dad_failure,
+)
+from netguard.usable import NO_GLOBAL, Verdict, assess, assess_wanted, failure, parse_wanted
 
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
 if TYPE_CHECKING:
-    import ipaddress
+    from collections.abc import Mapping
+    from typing import Any
 
-if TYPE_CHECKING:
-    from typing import NamedTuple
-else:
-    from netguard.record import NamedTuple
+    from netguard.config import Config
+    from netguard.context import HookContext
+    from netguard.hookrun import HookRun
+
+__all__ = [
+    "NO_GLOBAL",
+    "Verdict",
+    "assess",
+    "assess_wanted",
+    "failure",
+    "parse_wanted",
+]  # `netguard wait`, sentinel
 
 OPTION = "wait-dad"
-STEPS = (
-    # pre-up, after dad's sysctls: ifupdown 0.8's own wait for an inet6 static
-    # primary address runs before any post-up hook, so a watcher started now
-    # is the only way to name a duplicate or a missing carrier there at once.
-    Step(OPTION, PRE_UP, 20, WARN, "inet6 static: watches the primary address during ifupdown's own wait"),
-    # After dad (its marking is instant), before reject-asn: a failed wait fails
-    # ifup and leaves the interface unrecorded, so nothing may be left to undo.
-    Step(OPTION, POST_UP, 20, AS_CONFIGURED, "waits until no IPv6 address is tentative (bounded)"),
-)
 # Methods whose global address comes from a router advertisement, not ifupdown.
 SLAAC_METHODS = frozenset({"auto"})
-
-
-class Verdict(NamedTuple):
-    failed: tuple[Address, ...]  # DAD found a duplicate
-    pending: tuple[Address, ...]  # still tentative
-    missing: tuple[str, ...]  # awaited addresses not present at all yet
-
-    @property
-    def finished(self) -> bool:
-        """Stop waiting: everything usable, or something failed for good."""
-        return bool(self.failed) or (not self.pending and not self.missing)
-
-    @property
-    def usable(self) -> bool:
-        return not self.failed and not self.pending and not self.missing
-
-
-NO_GLOBAL = "a router-advertised global address (no router on the link?)"
-
-
-def assess(addresses: list[Address], need_global: bool) -> Verdict:
-    """Every address of one interface must settle; SLAAC also needs a global one."""
-    failed = tuple(a for a in addresses if a.dadfailed)
-    pending = tuple(a for a in addresses if a.tentative and not a.dadfailed)
-    has_global = any(a.scope == RT_SCOPE_UNIVERSE and not a.dadfailed for a in addresses)
-    return Verdict(failed, pending, (NO_GLOBAL,) if need_global and not has_global else ())
-
-
-def parse_wanted(text: str) -> ipaddress.IPv6Address:
-    """2001:db8::1, 2001:db8::1/64 or fe80::1%eth0 (a zone limits the match to that interface).
-
-    ValueError for anything else: a length must be 0-128 in plain digits, all of it ASCII.
-    """
-    import ipaddress
-
-    address, slash, length = text.partition("/")
-    if not text.isascii() or (
-        slash and not (length.isdigit() and length == str(int(length)) and int(length) <= 128)
-    ):
-        raise ValueError(text)
-    return ipaddress.IPv6Address(address)
-
-
-def assess_wanted(addresses: list[Address], wanted: list[ipaddress.IPv6Address]) -> Verdict:
-    """`netguard wait`: only the named addresses matter, on whatever interface (or the zone's)."""
-    import ipaddress
-
-    by_address: dict[ipaddress.IPv6Address, list[Address]] = {}
-    for found in addresses:
-        by_address.setdefault(ipaddress.IPv6Address(found.address), []).append(found)
-    failed: list[Address] = []
-    pending: list[Address] = []
-    missing: list[str] = []
-    for address in wanted:
-        zone = address.scope_id
-        plain = ipaddress.IPv6Address(str(address).split("%")[0])
-        copies = [c for c in by_address.get(plain, []) if zone is None or c.ifname == zone]
-        if any(not (c.tentative or c.dadfailed) for c in copies):
-            continue
-        if any(c.dadfailed for c in copies):
-            failed.extend(c for c in copies if c.dadfailed)
-        elif copies:
-            pending.extend(copies)
-        else:
-            missing.append(str(address))
-    return Verdict(tuple(failed), tuple(pending), tuple(missing))
 
 
 def timeout_of(ctx: HookContext, config: Config) -> float:
@@ -118,25 +59,86 @@ def plan(ctx: HookContext, config: Config) -> list[Action]:
     return [WaitForDad(timeout, ctx.method in SLAAC_METHODS, ctx.options["wait-dad-failure"])]
 
 
-def failure(verdict: Verdict, iface: str, timeout: float, carrierless: set[str]) -> NetguardError | None:
-    """The error a finished or timed-out wait ends with; None when all is usable."""
-    if verdict.failed:
-        names = ", ".join(a.address for a in verdict.failed)
-        return DadFailed(
-            f"duplicate address {names}: another host on the link uses it (dadfailed); "
-            "change the address or find the other host, then ifdown/ifup",
-            iface,
+def _enabled(run: HookRun) -> bool:
+    setting = run.ctx.options.get(OPTION)
+    return setting is not None and setting.enabled
+
+
+def _start_watcher(run: HookRun) -> None:
+    from netguard import sentinel
+
+    # The watcher's own bound: ifupdown's wait (6 s) plus ours, at most.
+    sentinel.start(run.iface, timeout_of(run.ctx, run.config) + 10, run.config.state_dir)
+
+
+def _wait(run: HookRun) -> None:
+    from netguard import apply, sentinel
+
+    sentinel.stop(run.config.state_dir, run.iface)
+    apply.carry_out(run, plan(run.ctx, run.config))
+
+
+def holds(iface: str, options: Mapping[str, Any]) -> dict[str, bool]:
+    """`ifquery --check`: no address of the interface tentative or duplicate."""
+    from netguard import state
+
+    if not options[OPTION].enabled:
+        return {}
+    return {OPTION: assess(state.proc_ipv6_addresses(iface), need_global=False).usable}
+
+
+FEATURE = Feature(
+    rank=20,
+    options=(
+        Option(
+            name="wait-dad",
+            parse=parse_wait_dad,
+            default=WaitDad(False),
+            accepted="yes, no, or a timeout in seconds",
+            help="Do not let ifup return until no IPv6 address of the interface is "
+            "tentative (yes: the configured default timeout, 10 s unless changed; a number "
+            "is seconds, so 1 waits at most one second and 0 does not wait).",
+            example="wait-dad 5",
+            family=INET6,
+        ),
+        Option(
+            name="wait-dad-failure",
+            parse=parse_wait_dad_failure,
+            default="fail",
+            accepted="fail, warn",
+            help="What wait-dad does when an address cannot be confirmed usable (DAD "
+            "found a duplicate, or the timeout ran out): fail makes ifup fail; warn "
+            "prints the same line as a warning and lets ifup succeed.",
+            example="wait-dad-failure warn",
+            family=INET6,
+            requires="wait-dad",
+            words=("fail", "warn"),
+        ),
+    ),
+    steps=(
+        # pre-up, after dad's sysctls: ifupdown 0.8's own wait for an inet6 static
+        # primary address runs before any post-up hook, so a watcher started now
+        # is the only way to name a duplicate or a missing carrier there at once.
+        Step(
             OPTION,
-        )
-    if verdict.usable:
-        return None
-    if carrierless:
-        names = ", ".join(sorted(carrierless))
-        why = f"no carrier on {names}: DAD cannot complete without a link; check the cable or peer"
-    else:
-        why = "check the link, or raise the timeout"
-    still = [f"{a.address}/{a.prefixlen} (tentative)" for a in verdict.pending]
-    still.extend(f"{what} (absent)" for what in verdict.missing)
-    return WaitTimeout(
-        f"timed out after {timeout:g} s, still waiting for: {', '.join(still)}; {why}", iface, OPTION
-    )
+            PRE_UP,
+            20,
+            WARN,
+            "inet6 static: watches the primary address during ifupdown's own wait",
+            lambda run: _enabled(run) and needs_watcher(run.ctx),
+            _start_watcher,
+        ),
+        # After dad (its marking is instant), before reject-asn: a failed wait fails
+        # ifup and leaves the interface unrecorded, so nothing may be left to undo.
+        Step(
+            OPTION,
+            POST_UP,
+            20,
+            AS_CONFIGURED,
+            "waits until no IPv6 address is tentative (bounded)",
+            _enabled,
+            _wait,
+        ),
+    ),
+    holds=holds,
+)

@@ -65,7 +65,11 @@ class Implementation:
         )
         if self.addon:
             if tree != Path("/"):  # the package installs it there; an unpacked tree gets it here
-                shutil.copy(ADDON / "netguard.py", tree / "usr/share/ifupdown2/addons/netguard.py")
+                addons = tree / "usr/share/ifupdown2/addons"
+                (addons / "netguard.py").unlink(
+                    missing_ok=True
+                )  # the addon's name before it imported the package
+                shutil.copy(ADDON / "netguard_ifupdown2.py", addons / "netguard_ifupdown2.py")
             with open(network / "ifupdown2" / "addons.conf", "a") as addons:  # the documented opt-in
                 addons.write(OPT_IN.read_text())
 
@@ -83,6 +87,8 @@ class Implementation:
             if self.tree != Path("/")
             else program(self.tree, verb)
         )
+        if not INSTALLED:  # the addon imports the package: the checkout's, here
+            run = f"PYTHONPATH={CHECKOUT} {run}"
         arguments = " ".join(args or ("eth0",))
         script = f"mount -t tmpfs tmpfs /run && mkdir /run/network\n{before}{run} {arguments}\nrc=$?\n{after}exit $rc\n"
         return ["unshare", "-m", "sh", "-c", script]
@@ -194,3 +200,35 @@ def test_ifquery_check_holds_dad_and_wait_dad_against_the_kernel(implementation)
     host.sysctl("net.ipv6.conf.eth0.accept_dad", 1)  # someone turned DAD back on
     check = host.exec(*implementation.command("ifquery", "--check", "eth0"), check=False)
     assert check.returncode != 0 and re.search(r"\n\s+dad off\s+\[fail\]\n", check.stdout), check.stdout
+
+
+@pytest.mark.parametrize("implementation", ["ifupdown2+addon"], indirect=True)
+def test_ifquery_check_says_dad_off_does_not_hold_while_all_accept_dad_forces_it(implementation):
+    """The kernel uses max(all, interface): eth0's 0 alone leaves DAD on (the addon's own copy said pass)."""
+    host = implementation.host
+    host.write_interfaces(stanza("ifupdown2", "    dad off\n"))
+    host.exec(*implementation.command("ifup"))
+    assert host.exec("cat", "/proc/sys/net/ipv6/conf/eth0/accept_dad").stdout.strip() == "0"
+    host.sysctl("net.ipv6.conf.all.accept_dad", 1)
+    check = host.exec(*implementation.command("ifquery", "--check", "eth0"), check=False)
+    assert check.returncode != 0 and re.search(r"\n\s+dad off\s+\[fail\]\n", check.stdout), check.stdout
+    host.sysctl("net.ipv6.conf.all.accept_dad", 0)
+    check = host.exec(*implementation.command("ifquery", "--check", "eth0"), check=False)
+    assert re.search(r"\n\s+dad off\s+\[pass\]\n", check.stdout), check.stdout
+
+
+@pytest.mark.parametrize("implementation", ["ifupdown2+addon"], indirect=True)
+def test_the_addon_passes_every_reject_asn_line(implementation):
+    """ifupdown2 exports only the first line to scripts; the addon passes them all, as ifupdown does."""
+    host = implementation.host
+    listing = host.netguard_state.parent / "as.txt"
+    listing.write_text("2001:db8:100::/48\n")
+    host.netguard("import", "64500", str(listing))
+    listing.write_text("2001:db8:200::/48\n")
+    host.netguard("import", "64501", str(listing))
+    host.write_interfaces(stanza("ifupdown2", "    reject-asn 64500\n    reject-asn 64501\n"))
+    host.exec(*implementation.command("ifup"))
+    installed = routes(host, "-6")
+    assert "2001:db8:100::/48" in installed and "2001:db8:200::/48" in installed, installed
+    host.exec(*implementation.command("ifdown"))
+    assert routes(host, "-6") == ""

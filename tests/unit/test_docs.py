@@ -73,3 +73,15 @@ def readme_examples_pass_check(tmp_path):
 if not INSTALLED:  # the README is not installed: these run from the checkout only (not skipped there)
     test_every_option_is_in_the_readme = readme_lists
     test_the_readmes_stanza_examples_pass_netguard_check = readme_examples_pass_check
+
+
+def test_the_man_pages_phases_section_is_the_declared_steps():
+    from netguard.features import steps_of
+    from netguard.options import PHASES
+
+    page = man_page("netguard-interfaces", 5)
+    section = page.split("\n.SH PHASES\n", 1)[1].split("\n.SH ", 1)[0]
+    for phase in PHASES:
+        block = section.split(f"\n.B {phase}\n", 1)[1].split("\n.TP", 1)[0]
+        listed = [line for line in block.split("\n") if line and line != ".br"]
+        assert listed == [f"{s.option} ({s.policy}): {s.does}" for s in steps_of(phase)], phase

@@ -21,9 +21,9 @@ from tests.sandbox import CHECKOUT, INSTALLED
 
 # The installed package's addon and opt-in lines under autopkgtest, the checkout's otherwise.
 ADDON = (
-    Path("/usr/share/ifupdown2/addons/netguard.py")
+    Path("/usr/share/ifupdown2/addons/netguard_ifupdown2.py")
     if INSTALLED
-    else CHECKOUT / "ifupdown-hooks/ifupdown2/netguard.py"
+    else CHECKOUT / "ifupdown-hooks/ifupdown2/netguard_ifupdown2.py"
 )
 OPT_IN = (
     Path("/usr/share/netguard/ifupdown2-addons.conf")
@@ -63,22 +63,25 @@ class Iface:
     def get_env(self):
         return {"IFACE": "eth0", "IF_WAIT_DAD": "5"}
 
+    def get_attr_value(self, name):
+        return {"wait-dad": ["5"]}.get(name)
+
 
 def test_its_attributes_are_netguards_options(addon):
-    assert sorted(addon.netguard._modinfo["attrs"]) == sorted(option.name for option in OPTIONS)
+    assert sorted(addon.netguard_ifupdown2._modinfo["attrs"]) == sorted(option.name for option in OPTIONS)
 
 
 def test_the_opt_in_names_each_operation_it_runs_a_hook_for(addon):
     lines = OPT_IN.read_text().split()
-    assert lines == [f"{operation},netguard" for operation in addon.HOOK_DIRS]
-    assert set(addon.netguard().get_ops()) == set(addon.HOOK_DIRS) | {"query-checkcurr"}
+    assert lines == [f"{operation},netguard_ifupdown2" for operation in addon.netguard.HOOK_DIRS]
+    assert set(addon.netguard_ifupdown2().get_ops()) == set(addon.netguard.HOOK_DIRS) | {"query-checkcurr"}
 
 
 def run(addon, tmp_path, monkeypatch, body: str, operation: str = "up", instance=None):
     script = tmp_path / "netguard"
     script.write_text("#!/bin/sh\n" + body)
     script.chmod(0o755)
-    instance = instance or addon.netguard()
+    instance = instance or addon.netguard_ifupdown2()
     monkeypatch.setattr(addon, "hook_script", lambda operation: str(script))
     instance.run(Iface(), operation)
     return instance
@@ -104,7 +107,7 @@ def test_a_succeeding_hooks_lines_are_warnings_and_it_sees_ifupdown2s_environmen
 
 def test_a_failed_pre_up_skips_up_as_ifupdown_would_stop(addon, tmp_path, monkeypatch, caplog):
     with pytest.raises(Exception, match="bad value"):
-        instance = addon.netguard()
+        instance = addon.netguard_ifupdown2()
         run(addon, tmp_path, monkeypatch, 'echo "netguard: eth0: bad value" >&2; exit 2', "pre-up", instance)
     run(addon, tmp_path, monkeypatch, 'echo "ran" >&2', "up", instance)
     assert "ran" not in [r.getMessage() for r in caplog.records]

@@ -1,0 +1,107 @@
+"""netguard as an ifupdown2 addon: failures fail ifup, warnings show.
+
+ifupdown2 runs /etc/network/if-*.d scripts too, but it logs a failing
+script and still exits 0, and throws away what a succeeding script says.
+Loaded as an addon, netguard runs the very same hook script (which
+ifupdown2 then skips: `overrides_ifupdown_scripts`) with the environment
+ifupdown2 gives scripts plus every line of netguard's list options, and
+reports through ifupdown2: a hook that fails raises, so the interface is
+marked failed and ifup exits 1; each line of a hook that succeeds is a
+warning on ifupdown2's console. `ifquery --check` asks netguard's own
+planners; `ifquery --syntax-check` its own parsers.
+
+ifupdown2 loads only the addons its conffile names, so this is an opt-in,
+one line per operation (netguard-interfaces(5)):
+    cat /usr/share/netguard/ifupdown2-addons.conf >> /etc/network/ifupdown2/addons.conf
+Without it, the hooks run as scripts and the journal (`journalctl -t
+netguard`) and `netguard status` are where failures show.
+
+Everything but ifupdown2's calling convention is the netguard package's
+(netguard/ifupdown2.py); this module is named so that it can import it.
+"""
+
+import os
+import subprocess
+import tempfile
+from typing import ClassVar
+
+try:
+    from ifupdown2.ifupdownaddons.modulebase import moduleBase
+except (ImportError, ModuleNotFoundError):
+    from ifupdownaddons.modulebase import moduleBase
+
+from netguard import ifupdown2 as netguard
+
+
+class netguard_ifupdown2(moduleBase):  # ifupdown2 finds the class by the module's name
+    """ifupdown2 addon: netguard's options, run by its hook, failures reported to ifupdown2."""
+
+    _modinfo: ClassVar[dict] = netguard.modinfo()
+    overrides_ifupdown_scripts: ClassVar[list] = ["netguard"]  # the hook script this addon runs
+
+    def __init__(self, *args, **kwargs):
+        moduleBase.__init__(self, *args, **kwargs)
+        self._failed = set()  # interfaces whose pre-up failed in this run
+
+    def run(self, ifaceobj, operation, query_ifaceobj=None, **extra_args):
+        if operation == "query-checkcurr":
+            self._check(ifaceobj, query_ifaceobj)
+        elif operation in netguard.HOOK_DIRS:
+            self._hook(ifaceobj, operation)
+
+    def get_ops(self):
+        return [*netguard.HOOK_DIRS, "query-checkcurr"]
+
+    def syntax_check(self, ifaceobj, ifaceobj_getfunc=None):
+        errors = netguard.syntax_errors(ifaceobj.name, ifaceobj.get_attr_value)
+        for line in errors:
+            self.logger.warning(line)
+        return not errors
+
+    def _hook(self, ifaceobj, operation):
+        script = hook_script(operation)
+        if not os.access(script, os.X_OK):
+            return  # as ifupdown2 does with a script that is not there
+        if operation == "up" and ifaceobj.name in self._failed:
+            self._failed.discard(ifaceobj.name)
+            return  # pre-up failed: under ifupdown, ifup would have stopped there
+        env = dict(os.environ)
+        env.update(ifaceobj.get_env())
+        env.update(netguard.hook_environment(ifaceobj.get_attr_value))
+        env.update(
+            IFACE=ifaceobj.name,
+            LOGICAL=ifaceobj.name,
+            METHOD=ifaceobj.addr_method or "",
+            ADDRFAM=",".join(ifaceobj.addr_family or []),
+            MODE="start" if "up" in operation else "stop",
+            PHASE=operation,
+        )
+        # The hook bounds its own waits and fetches (every one has a deadline). Its
+        # stderr goes to a file, not a pipe: a watcher it leaves running (wait-dad's,
+        # until post-up) keeps stderr open and must not hold ifup.
+        with tempfile.TemporaryFile() as said:
+            done = subprocess.run(
+                [script], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=said
+            )
+            said.seek(0)
+            lines = [line for line in said.read().decode("utf-8", "replace").splitlines() if line.strip()]
+        if done.returncode == 0:
+            for line in lines:
+                self.logger.warning(line)
+            return
+        if operation == "pre-up":
+            self._failed.add(ifaceobj.name)
+        for line in lines[:-1]:
+            self.logger.warning(line)
+        fallback = f"netguard: {ifaceobj.name}: {operation} failed (exit {done.returncode}); see journalctl -t netguard"
+        raise Exception(lines[-1] if lines else fallback)
+
+    def _check(self, ifaceobj, query_ifaceobj):
+        """`ifquery --check`: each option a netguard feature can judge against the running kernel."""
+        for option, value, holds in netguard.check(ifaceobj.name, ifaceobj.get_attr_value):
+            query_ifaceobj.update_config_with_status(option, value, 0 if holds else 1)
+
+
+def hook_script(operation):
+    """The script ifupdown2 would have run for this operation (and skips while this addon is loaded)."""
+    return f"/etc/network/{netguard.HOOK_DIRS[operation]}/netguard"
