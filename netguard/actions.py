@@ -38,4 +38,23 @@ class WaitForDad(NamedTuple):
     on_failure: str  # "fail" or "warn"
 
 
-Action = WriteSysctl | MarkOptimistic | Warn | WaitForDad
+class LinkUp(NamedTuple):
+    """Set the link up now (ifupdown would a moment later): ARP needs it to probe."""
+
+    iface: str
+    carrier_wait: float  # then wait at most this long for carrier
+    option: str
+
+
+class ProbeIPv4(NamedTuple):
+    """RFC 5227 probes for each address, then (announce) announcements for the free ones and
+    for `proven` (checked before); a conflict is this option's failure, named after the rest."""
+
+    addresses: tuple[str, ...]
+    budget: float  # seconds, for each address
+    option: str
+    announce: bool = False
+    proven: tuple[str, ...] = ()
+
+
+Action = WriteSysctl | MarkOptimistic | Warn | WaitForDad | LinkUp | ProbeIPv4

@@ -11,7 +11,7 @@ import errno
 import os
 
 from netguard import log
-from netguard.actions import MarkOptimistic, WaitForDad, Warn, WriteSysctl
+from netguard.actions import LinkUp, MarkOptimistic, ProbeIPv4, WaitForDad, Warn, WriteSysctl
 from netguard.errors import NetguardError
 from netguard.state import IFA_F_OPTIMISTIC
 
@@ -42,6 +42,10 @@ def carry_out(run: HookRun, actions: list[Action]) -> None:
             log.info(iface, action.option, f"{action.address} marked optimistic")
         elif isinstance(action, WaitForDad):
             wait_for_dad(action, iface)
+        elif isinstance(action, LinkUp):
+            link_up(action)
+        elif isinstance(action, ProbeIPv4):
+            probe_ipv4(run, action)
         else:  # pragma: no cover - a new Action type without a runner
             raise TypeError(f"no runner for {action!r}")
 
@@ -159,3 +163,79 @@ def change_routes(delete: list[Prefix], add: list[Prefix], protocol: int) -> lis
         while not finished:
             take(sock.recv(1 << 20))
     return failures
+
+
+def link_up(action: LinkUp) -> None:
+    """`ip link set up` (ifupdown's own next step), then at most carrier_wait for carrier."""
+    import subprocess
+    import time
+
+    from netguard import state
+
+    done = subprocess.run(
+        ["ip", "link", "set", "dev", action.iface, "up"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise NetguardError(
+            f"cannot set {action.iface} up to probe: {done.stderr.strip()[:200]}", action.iface, action.option
+        )
+    deadline = time.monotonic() + action.carrier_wait
+    while not state.has_carrier(action.iface) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def probe_ipv4(run: HookRun, action: ProbeIPv4) -> None:
+    """Probe each address; announce the free ones (and the proven); record every outcome; then
+    fail on the conflicts, naming each address and the other host's MAC."""
+    import socket
+
+    from netguard import arp, outcome, state
+
+    iface = run.iface
+    link = state.link(iface)
+    if link is None:
+        raise NetguardError(f"{iface} is gone; nothing to probe", iface, action.option)
+    if not state.has_carrier(iface):
+        for address in action.addresses:
+            outcome.record(
+                run.config.state_dir, iface, address, "not checked", "no carrier", outcome.IPV4_DAD
+            )
+        log.warn(
+            iface,
+            action.option,
+            f"{', '.join(action.addresses)} not checked: no carrier on {iface}, so no other host "
+            "could answer a probe; check the cable or peer (ifup goes on)",
+        )
+        return
+    own = arp.mac_bytes(link.mac)
+    conflicts: list[str] = []
+    free: list[str] = list(action.proven)
+    for address in action.addresses:
+        try:
+            found = arp.probe(iface, own, socket.inet_aton(address), action.budget)
+        except OSError as err:
+            raise NetguardError(
+                f"cannot probe {address}: {err.strerror}; run as root (AF_PACKET)", iface, action.option
+            ) from None
+        if found is None:
+            free.append(address)
+            outcome.record(run.config.state_dir, iface, address, "free", "", outcome.IPV4_DAD)
+            log.info(iface, action.option, f"{address} is free")
+        else:
+            outcome.record(run.config.state_dir, iface, address, "in use", found.mac, outcome.IPV4_DAD)
+            conflicts.append(
+                f"{address} is in use by {found.mac} (it {found.how}); "
+                "change the address or find that host (ip neigh, arping), then ifup again"
+            )
+    if action.announce and free:
+        packed = [socket.inet_aton(address) for address in free]
+        arp.announce(iface, own, packed)
+        arp.announce_again_later(iface, own, packed)
+    if conflicts:
+        for message in conflicts[:-1]:
+            log.warn(iface, action.option, message)
+        raise NetguardError(conflicts[-1], iface, action.option)

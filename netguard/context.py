@@ -49,6 +49,7 @@ class HookContext(NamedTuple):
     verbose: bool
     options: Mapping[str, Any]
     gateway: str = ""  # IF_GATEWAY: reject-asn must never cover it
+    address: str = ""  # IF_ADDRESS: the stanza's primary address (ipv4-dad probes it before it is added)
     ignored: str = ""  # going down: an option error, reported, that must not stop the undo
 
     @property
@@ -112,5 +113,6 @@ def context_from_env(env: Mapping[str, str], script_path: str = "") -> HookConte
         verbose=env.get("VERBOSITY", "0") not in ("", "0"),
         options=options,
         gateway=env.get("IF_GATEWAY", ""),
+        address=env.get("IF_ADDRESS", "").strip(),
         ignored=ignored,
     )

@@ -110,6 +110,25 @@ def parse_wait_dad(value: str) -> WaitDad:
     return WaitDad(True, bounded_seconds(seconds))
 
 
+def parse_on_off(value: str) -> bool:
+    word = value.lower()
+    if word in _ON or word == "1":
+        return True
+    if word in _OFF or word == "0":
+        return False
+    raise BadValue("accepted: on, off")
+
+
+MAX_PROBE_MS = 30000  # NetworkManager's ipv4.dad-timeout allows the same at most
+
+
+def parse_milliseconds(value: str) -> float:
+    """A budget in whole milliseconds, 1 to MAX_PROBE_MS; returned in seconds."""
+    if not _plain_digits(value, 5) or not 0 < int(value) <= MAX_PROBE_MS:
+        raise BadValue(f"accepted: milliseconds from 1 to {MAX_PROBE_MS} in plain digits, such as 200")
+    return int(value) / 1000
+
+
 def parse_wait_dad_failure(value: str) -> str:
     word = value.lower()
     if word in ("fail", "warn"):

@@ -87,6 +87,59 @@ def has_carrier(iface: str) -> bool:
         return False
 
 
+IFF_LOOPBACK, IFF_NOARP = 0x8, 0x80
+ARPHRD_ETHER = 1
+
+
+class Link(NamedTuple):
+    """What IPv4 conflict detection needs to know of a link (/sys/class/net/IFACE)."""
+
+    mac: str
+    flags: int
+    kind: int  # ARPHRD_*
+    up: bool
+
+
+def link(iface: str) -> Link | None:
+    """None when the interface does not exist."""
+    base = f"/sys/class/net/{iface}"
+    try:
+        with open(f"{base}/address", encoding="ascii") as handle:
+            mac = handle.read().strip()
+        flags = int(_read_text(f"{base}/flags"), 16)
+        kind = int(_read_text(f"{base}/type"))
+    except (OSError, ValueError):
+        return None
+    return Link(mac, flags, kind, bool(flags & 0x1))
+
+
+def _read_text(path: str) -> str:
+    with open(path, encoding="ascii") as handle:
+        return handle.read().strip()
+
+
+def ipv4_addresses(iface: str) -> list[str]:
+    """The interface's IPv4 addresses, as `ip -4 addr` lists them (primary first)."""
+    import subprocess
+
+    try:
+        listed = subprocess.run(
+            ["ip", "-o", "-4", "addr", "show", "dev", iface],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    found = []
+    for line in listed.split("\n"):
+        words = line.split()
+        if "inet" in words[:-1]:
+            found.append(words[words.index("inet") + 1].partition("/")[0])
+    return found
+
+
 def ipv6_sysctl_path(iface: str, key: str) -> str:
     # The /proc path keeps dots (eth0.100); only sysctl(8) names swap them for slashes.
     return os.path.join(SYSCTL_IPV6_CONF, iface, key)

@@ -109,6 +109,13 @@ class Namespace:
     def exec(self, *argv: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
         return run("ip", "netns", "exec", self.name, *argv, check=check, timeout=timeout)
 
+    def popen(self, *argv: str) -> subprocess.Popen:
+        """A process left running inside the namespace (the caller ends and waits for it)."""
+        return subprocess.Popen(["ip", "netns", "exec", self.name, *argv], stdout=subprocess.PIPE)
+
+    def popen_python(self, code: str, *args: str) -> subprocess.Popen:
+        return self.popen("/usr/bin/python3", "-c", code, *args)
+
     def python(self, code: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         """Run Python code inside the namespace with the checkout importable."""
         return run(

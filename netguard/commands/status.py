@@ -126,6 +126,7 @@ def build(
             ],
             "reject": {},
             "outcomes": outcome.read(config.state_dir, name),
+            "ipv4_dad": outcome.read(config.state_dir, name, outcome.IPV4_DAD),
         }
         for family, version in reject.FAMILIES.items():
             key = (name, family)
@@ -189,6 +190,9 @@ def render(report: dict) -> str:
             lines.append(f"  {phase} {last['time']} {last['status']}{said}")
         for address in entry["addresses"]:
             lines.append(f"  {address['address']}/{address['prefixlen']:<4} {address['dad']}")
+        for address, probe in entry["ipv4_dad"].items():
+            said = f" {probe['message']}" if probe["message"] else ""
+            lines.append(f"  {address} ipv4-dad {probe['time']}: {probe['status']}{said}")
         for family, routes in entry["reject"].items():
             lines.append(
                 f"  reject {family}: {routes['wanted']} wanted, {routes['installed']} installed, "

@@ -29,7 +29,7 @@ class Step(NamedTuple):
     option: str  # the family's option, named in every message of the step
     phase: str
     order: int  # within the phase, lowest first; each declaration says why
-    policy: str  # errors.FAIL, errors.WARN or errors.AS_CONFIGURED (wait-dad-failure)
+    policy: str  # errors.FAIL, errors.WARN, or the name of the option that says fail or warn
     does: str  # for `netguard options` and the docs
     applies: Callable[[HookRun], bool]  # the stanza (run.ctx) or the record (run.record) calls for it
     run: Callable[[HookRun], None]

@@ -51,7 +51,7 @@ def test_ifup_all_pseudo_interface_exits_before_python():
 
 
 def test_shim_names_exactly_the_declared_options():
-    named = set(re.findall(r"\$\{(IF_[A-Z_]+)\}", SHIM.read_text()))
+    named = set(re.findall(r"\$\{(IF_[A-Z0-9_]+)\}", SHIM.read_text()))
     assert named == {option.env_name for option in OPTIONS}
 
 

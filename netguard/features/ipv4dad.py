@@ -1,0 +1,182 @@
+"""`ipv4-dad on`: IPv4 Address Conflict Detection (RFC 5227), which Linux does not do.
+
+pre-up probes the stanza's primary address with ARP before ifupdown adds it
+(the link is set up for that, as ifupdown would a moment later); post-up
+probes the IPv4 addresses added since (`up` lines, ifupdown2's further
+addresses), then announces every free one so that neighbours' stale entries
+learn this host's MAC at once. A conflict names the other host's MAC and
+fails the phase, or warns under `ipv4-dad-failure warn`. The wire is arp.py.
+"""
+
+from __future__ import annotations
+
+from netguard.actions import Action, LinkUp, ProbeIPv4, Warn
+from netguard.features import Feature, Step
+from netguard.options import (
+    INET,
+    POST_UP,
+    PRE_UP,
+    Option,
+    parse_milliseconds,
+    parse_on_off,
+    parse_wait_dad_failure,
+)
+from netguard.state import ARPHRD_ETHER, IFF_LOOPBACK, IFF_NOARP
+
+TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+if TYPE_CHECKING:
+    from netguard.context import HookContext
+    from netguard.hookrun import HookRun
+    from netguard.state import Link
+
+OPTION = "ipv4-dad"
+FAILURE = "ipv4-dad-failure"
+DEFAULT_BUDGET = 0.2  # seconds: NetworkManager's ipv4.dad-timeout and systemd-networkd's default
+CARRIER_WAIT = 3.0  # seconds for carrier after the link is set up (Ethernet autonegotiation)
+
+
+def unprobeable(address: str) -> str | None:
+    """Why an address cannot be probed (one clear line, nothing sent), or None."""
+    import socket
+
+    text, _, length = address.partition("/")
+    try:
+        packed = socket.inet_pton(socket.AF_INET, text)
+    except OSError:
+        return f"{address!r} is not an IPv4 address in dotted quad"
+    if length and not (length.isascii() and length.isdigit() and int(length) <= 32):
+        return f"{address!r}: the length after / must be 0-32 (write a netmask on its own `netmask` line)"
+    if packed == bytes(4) or packed == b"\xff" * 4:
+        return f"{text} is not a host address"
+    if 224 <= packed[0] <= 239:
+        return f"{text} is a multicast address"
+    if packed[0] == 127:
+        return f"{text} is a loopback address"
+    return None
+
+
+def _budget(ctx: HookContext) -> float:
+    return ctx.options["ipv4-dad-timeout"] or DEFAULT_BUDGET
+
+
+def link_refusal(iface: str, link: Link | None) -> str | None:
+    if link is None:
+        return f"{iface} does not exist; nothing to probe"
+    if link.flags & IFF_LOOPBACK:
+        return f"{iface} is a loopback interface; no other host can use its addresses: skipped"
+    if link.flags & IFF_NOARP or link.kind != ARPHRD_ETHER:
+        return f"{iface} does not use ARP (NOARP or not Ethernet); IPv4 conflicts cannot be probed: skipped"
+    return None
+
+
+def primary(ctx: HookContext) -> str:
+    """The stanza's own address, which pre-up probes (IPv4 ones only)."""
+    return ctx.address.partition("/")[0] if ctx.address and ":" not in ctx.address else ""
+
+
+def plan_pre_up(ctx: HookContext, link: Link | None) -> list[Action]:
+    refusal = link_refusal(ctx.iface, link)
+    if refusal:
+        return [Warn(OPTION, refusal)]
+    if not ctx.address or ":" in ctx.address:
+        return []  # no IPv4 primary (dhcp, manual, an IPv6 stanza): post-up probes what comes
+    why = unprobeable(ctx.address)
+    if why:
+        return [Warn(OPTION, f"{why}; not probed")]
+    assert link is not None
+    up = [] if link.up else [LinkUp(ctx.iface, CARRIER_WAIT, OPTION)]
+    return [*up, ProbeIPv4((primary(ctx),), _budget(ctx), OPTION)]
+
+
+def plan_post_up(ctx: HookContext, link: Link | None, addresses: list[str]) -> list[Action]:
+    """Probe what was added after pre-up; announce everything that is free."""
+    if link_refusal(ctx.iface, link):
+        return []  # pre-up said why
+    checked = "" if unprobeable(ctx.address or "-") else primary(ctx)  # what pre-up probed
+    proven = tuple(a for a in addresses if a == checked)
+    others = tuple(a for a in addresses if a != checked and not unprobeable(a))
+    if not others and not proven:
+        return []
+    return [ProbeIPv4(others, _budget(ctx), OPTION, announce=True, proven=proven)]
+
+
+def _on(run: HookRun) -> bool:
+    return bool(run.ctx.options.get(OPTION))
+
+
+def _probe_primary(run: HookRun) -> None:
+    from netguard import apply, state
+
+    apply.carry_out(run, plan_pre_up(run.ctx, state.link(run.iface)))
+
+
+def _probe_rest_and_announce(run: HookRun) -> None:
+    from netguard import apply, state
+
+    link = state.link(run.iface)
+    apply.carry_out(run, plan_post_up(run.ctx, link, state.ipv4_addresses(run.iface) if link else []))
+
+
+FEATURE = Feature(
+    rank=40,
+    options=(
+        Option(
+            name="ipv4-dad",
+            parse=parse_on_off,
+            default=False,
+            accepted="on, off",
+            help="IPv4 Address Conflict Detection (RFC 5227): before the stanza's address is added, "
+            "probe it with ARP and fail ifup if another host answers for it (naming its MAC); after "
+            "the up lines, probe the addresses they added; then announce every free address.",
+            example="ipv4-dad on",
+            family=INET,
+            words=("on", "off"),
+        ),
+        Option(
+            name="ipv4-dad-timeout",
+            parse=parse_milliseconds,
+            default=None,
+            accepted="milliseconds, 1 to 30000 (default 200)",
+            help="How long each address is probed (three ARP probes spread over it); 200 ms as "
+            "NetworkManager and systemd-networkd.",
+            example="ipv4-dad-timeout 500",
+            family=INET,
+            requires=OPTION,
+        ),
+        Option(
+            name="ipv4-dad-failure",
+            parse=parse_wait_dad_failure,
+            default="fail",
+            accepted="fail, warn",
+            help="What ipv4-dad does when an address is in use: fail makes ifup fail (pre-up: the "
+            "address is never added); warn prints the same line and lets ifup go on.",
+            example="ipv4-dad-failure warn",
+            family=INET,
+            requires=OPTION,
+            words=("fail", "warn"),
+        ),
+    ),
+    steps=(
+        # After dad's sysctls (10), which must come before the link goes up; the primary is
+        # probed before ifupdown adds it, so a conflict leaves the address unused.
+        Step(
+            OPTION,
+            PRE_UP,
+            15,
+            FAILURE,
+            "probes the stanza's IPv4 address with ARP before it is added",
+            _on,
+            _probe_primary,
+        ),
+        # First in post-up: the announcements go out at once, before any wait.
+        Step(
+            OPTION,
+            POST_UP,
+            5,
+            FAILURE,
+            "probes IPv4 addresses added by up lines; announces the free ones",
+            _on,
+            _probe_rest_and_announce,
+        ),
+    ),
+)
