@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from netguard.safefile import UnsafeFile, check_directory, read_bounded, write_atomic
+from netguard.safefile import UnsafeFile, check_directory, own_directory, read_bounded, write_atomic
 
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ else:
     from netguard.record import NamedTuple
 
 LIMIT = 64 * 1024
+SYSCTL_KEYS = ("accept_dad", "optimistic_dad", "use_optimistic")  # all that `dad` ever writes
 
 
 class Applied(NamedTuple):
@@ -43,10 +44,13 @@ def load(state_dir: str, iface: str) -> Applied:
         text = read_bounded(path(state_dir, iface), LIMIT).decode("ascii", "replace")
     except (FileNotFoundError, UnsafeFile):
         return applied
+    # Only what netguard could have written for this interface: its own DAD sysctls, never
+    # a path that climbs out (`conf/../../ipv4/ip_forward`) or names another interface.
+    ours = {f"/proc/sys/net/ipv6/conf/{iface}/{key}" for key in SYSCTL_KEYS}
     for line in text.split("\n"):
         words = line.split(" ")
-        if len(words) == 3 and words[0] == "sysctl" and words[1].startswith("/proc/sys/net/ipv6/conf/"):
-            if words[2].isascii() and words[2].isdigit():
+        if len(words) == 3 and words[0] == "sysctl" and words[1] in ours:
+            if words[2].isascii() and words[2].isdigit() and len(words[2]) <= 3:
                 applied.sysctls.setdefault(words[1], int(words[2]))
         elif len(words) == 2 and words[0] == "reject" and words[1] in ("inet", "inet6"):
             applied.reject.add(words[1])
@@ -56,7 +60,7 @@ def load(state_dir: str, iface: str) -> Applied:
 def save(state_dir: str, iface: str, applied: Applied) -> None:
     where = os.path.dirname(path(state_dir, iface))
     check_directory(state_dir)
-    os.makedirs(where, mode=0o755, exist_ok=True)
+    own_directory(where)
     if applied.empty:
         clear(state_dir, iface)
         return

@@ -89,11 +89,30 @@ def families_from(env: Mapping[str, str]) -> frozenset[str]:
     return inferred or frozenset({"inet", "inet6"})
 
 
+IFNAMSIZ = 16  # the kernel's, with its NUL: names are at most 15 bytes
+
+
+def iface_refusal(iface: str) -> str | None:
+    """Why IFACE cannot be an interface (the kernel's dev_valid_name; ifupdown's `eth0:1` logical
+    names pass): netguard puts it in paths under State-Dir, so `..`, `/` and the like never reach one."""
+    name = os.fsencode(iface)
+    if name in (b".", b"..") or b"/" in name or any(byte <= 32 or byte == 127 for byte in name):
+        return "not an interface name (no /, blank, control character, . or ..)"
+    if len(name.partition(b":")[0]) >= IFNAMSIZ:
+        return f"longer than the kernel's {IFNAMSIZ - 1} bytes"
+    return None
+
+
 def context_from_env(env: Mapping[str, str], script_path: str = "") -> HookContext:
     """Build the context; raises OptionError/UnknownPhase with a user-ready line."""
     iface = env.get("IFACE", "")
     families = families_from(env)
     meta = iface == "--all" or "meta" in families or not iface
+    refusal = None if meta else iface_refusal(iface)
+    if refusal:
+        from netguard.errors import shown
+
+        raise NetguardError(f"IFACE {shown(iface)} is {refusal}; nothing done")
     phase = phase_from(env, script_path)
     ignored = ""
     try:

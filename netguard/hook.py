@@ -15,7 +15,7 @@ import sys
 
 from netguard import applied, log
 from netguard.config import Config, load_config
-from netguard.context import HookContext, context_from_env, phase_from
+from netguard.context import HookContext, context_from_env, iface_refusal, phase_from
 from netguard.errors import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -86,7 +86,7 @@ def _record_unstarted(argv: list[str], iface: str, err: NetguardError) -> None:
         state_dir = load_config().state_dir
     except NetguardError:
         return  # no phase or no State-Dir to record it under: the line said it
-    if iface and iface != "--all":
+    if iface and iface != "--all" and iface_refusal(iface) is None:
         outcome.record(state_dir, iface, phase, "failed", err.line())
 
 

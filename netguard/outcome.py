@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 
-from netguard.safefile import UnsafeFile, check_directory, read_bounded, write_atomic
+from netguard.safefile import UnsafeFile, check_directory, own_directory, read_bounded, write_atomic
 
 LIMIT = 64 * 1024
 PHASES = ("pre-up", "post-up", "pre-down", "post-down")
@@ -43,7 +43,7 @@ def record(state_dir: str, iface: str, key: str, status: str, message: str, kind
     try:
         check_directory(state_dir)
         where = os.path.dirname(path(state_dir, iface, kind))
-        os.makedirs(where, mode=0o755, exist_ok=True)
+        own_directory(where)
         current = read(state_dir, iface, kind)
         current[key] = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

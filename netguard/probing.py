@@ -23,7 +23,7 @@ import socket
 import struct
 import time
 
-from netguard.safefile import UnsafeFile, check_directory, read_bounded, write_atomic
+from netguard.safefile import UnsafeFile, check_directory, own_directory, read_bounded, write_atomic
 
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def load(state_dir: str, iface: str) -> ProbeState:
 def save(state_dir: str, iface: str, state: ProbeState) -> None:
     check_directory(state_dir)
     where = os.path.dirname(path(state_dir, iface))
-    os.makedirs(where, mode=0o755, exist_ok=True)
+    own_directory(where)
     text = f"verdict {state.verdict}\nstreak {state.streak}\nlast {state.last}\n"
     write_atomic(where, iface, text.encode("ascii", "replace"), sync=False)
 

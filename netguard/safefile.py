@@ -49,6 +49,29 @@ def check_directory(path: str) -> None:
         current = parent
 
 
+def own_directory(path: str) -> None:
+    """Make path (a directory of netguard's own below a checked State-Dir or Cache-Dir) if absent,
+    then refuse it unless it is a real directory, not a link, root's (or ours), writable by no one else.
+
+    A link planted in its place would make root write wherever it points."""
+    try:
+        os.makedirs(path, mode=0o755, exist_ok=True)
+        descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as err:
+        if err.errno in (errno.ELOOP, errno.ENOTDIR, errno.EEXIST):
+            raise UnsafeFile(f"{path} is not a directory (a link or a file?); refused; remove it") from None
+        raise UnsafeFile(f"cannot make {path}: {err.strerror}; check the directory above it") from None
+    try:
+        info = os.fstat(descriptor)
+    finally:
+        os.close(descriptor)
+    if not _trusted_owner(info.st_uid) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise UnsafeFile(
+            f"{path} is not root's or others can write it; refused; fix with: "
+            f"chown root:root {path} && chmod 755 {path}"
+        )
+
+
 def read_bounded(
     path: str, limit: int, allow_pipe: bool = False, follow: bool = False, check_owner: bool = True
 ) -> bytes:

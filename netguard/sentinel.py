@@ -64,29 +64,53 @@ def start(iface: str, timeout: float, state_dir: str) -> None:
         start_new_session=True,  # a SIGINT to ifup's group is ifup's; our deadline bounds us anyway
         close_fds=True,
     )
-    os.makedirs(os.path.dirname(pid_path(state_dir, iface)), mode=0o755, exist_ok=True)
-    with open(pid_path(state_dir, iface), "w", encoding="ascii") as handle:
-        handle.write(f"{process.pid}\n")
+    from netguard.safefile import UnsafeFile, own_directory, write_atomic
+
+    where = os.path.dirname(pid_path(state_dir, iface))
+    try:  # never through a planted link: a real directory of ours, a temp file renamed into place
+        own_directory(where)
+        write_atomic(where, iface, f"{process.pid}\n".encode("ascii"), sync=False)
+    except UnsafeFile:
+        os.kill(process.pid, 15)  # unrecorded, post-up could not stop it: no watcher at all
+        raise
 
 
 def stop(state_dir: str, iface: str) -> None:
     """End the interface's watcher, if one runs (post-up: ifupdown's own wait is over)."""
     from _signal import SIGTERM  # not signal.py: its enums cost post-up ~3 ms
 
+    from netguard.safefile import UnsafeFile, read_bounded
+
     path = pid_path(state_dir, iface)
-    try:
-        with open(path, encoding="ascii") as handle:
-            pid = int(handle.read().strip())
+    try:  # no link followed, no FIFO waited on, 32 bytes at most
+        pid = int(read_bounded(path, 32).decode("ascii").strip())
         os.unlink(path)
-    except (OSError, ValueError):
+    except (OSError, ValueError, UnicodeDecodeError, UnsafeFile):
         return
+    if is_watcher(pid, iface, state_dir):
+        try:
+            os.kill(pid, SIGTERM)
+        except OSError:
+            pass
+
+
+def is_watcher(pid: int, iface: str, state_dir: str) -> bool:
+    """Root's watcher for this interface and State-Dir, started as start() starts it; not a
+    process whose command line merely mentions it (a pid file's word is not trusted)."""
     try:
+        if os.stat(f"/proc/{pid}").st_uid != os.geteuid():
+            return False
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            if b"netguard.sentinel" not in handle.read():
-                return  # the pid was reused: not ours to signal
-        os.kill(pid, SIGTERM)
+            argv = handle.read(65536).split(b"\0")[:-1]
     except OSError:
-        pass
+        return False
+    return (
+        len(argv) == 9
+        and argv[1:3] == [b"-I", b"-S"]
+        and argv[4].endswith(b"from netguard.sentinel import main; main()")
+        and argv[5] == os.fsencode(iface)
+        and argv[8] == os.fsencode(state_dir)
+    )
 
 
 def _alive(pid: int) -> bool:

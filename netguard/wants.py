@@ -23,7 +23,14 @@ from operator import and_, itemgetter
 from netguard.errors import NetguardError
 from netguard.prefixes.cache import size_limit
 from netguard.prefixes.prefix import BITS, Prefix, PrefixError, format_prefix, packed, parse
-from netguard.safefile import UnsafeFile, check_directory, open_lock, read_bounded, write_atomic
+from netguard.safefile import (
+    UnsafeFile,
+    check_directory,
+    open_lock,
+    own_directory,
+    read_bounded,
+    write_atomic,
+)
 
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
 if TYPE_CHECKING:
@@ -89,7 +96,7 @@ class Locked:
     def __enter__(self) -> None:
         where = directory(self.state_dir)
         check_directory(self.state_dir)
-        os.makedirs(where, mode=0o755, exist_ok=True)
+        own_directory(where)
         check_directory(where)
         self.descriptor = open_lock(os.path.join(where, ".lock"))
         try:
