@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import struct
 
 from netguard import log
 from netguard.actions import LinkUp, MarkOptimistic, ProbeIPv4, WaitForDad, Warn, WriteSysctl
@@ -165,24 +166,29 @@ def change_routes(delete: list[Prefix], add: list[Prefix], protocol: int) -> lis
     return failures
 
 
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+_IFREQ_FLAGS = struct.Struct("16sH22x")  # struct ifreq: the name, then ifr_flags
+
+
 def link_up(action: LinkUp) -> None:
-    """`ip link set up` (ifupdown's own next step), then at most carrier_wait for carrier."""
-    import subprocess
+    """Set the link up (ifupdown's own next step), then at most carrier_wait for carrier."""
     import time
+    from _socket import AF_INET, SOCK_DGRAM, socket
+    from fcntl import ioctl
 
     from netguard import state
 
-    done = subprocess.run(
-        ["ip", "link", "set", "dev", action.iface, "up"],
-        capture_output=True,
-        text=True,
-        timeout=10,
-        check=False,
-    )
-    if done.returncode != 0:
+    name = os.fsencode(action.iface)
+    sock = socket(AF_INET, SOCK_DGRAM)  # _socket's has no context manager
+    try:
+        flags = _IFREQ_FLAGS.unpack(ioctl(sock.fileno(), SIOCGIFFLAGS, _IFREQ_FLAGS.pack(name, 0)))[1]
+        ioctl(sock.fileno(), SIOCSIFFLAGS, _IFREQ_FLAGS.pack(name, flags | IFF_UP))
+    except OSError as err:
         raise NetguardError(
-            f"cannot set {action.iface} up to probe: {done.stderr.strip()[:200]}", action.iface, action.option
-        )
+            f"cannot set {action.iface} up to probe: {err.strerror}", action.iface, action.option
+        ) from None
+    finally:
+        sock.close()
     deadline = time.monotonic() + action.carrier_wait
     while not state.has_carrier(action.iface) and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -191,7 +197,7 @@ def link_up(action: LinkUp) -> None:
 def probe_ipv4(run: HookRun, action: ProbeIPv4) -> None:
     """Probe each address; announce the free ones (and the proven); record every outcome; then
     fail on the conflicts, naming each address and the other host's MAC."""
-    import socket
+    from _socket import inet_aton
 
     from netguard import arp, outcome, state
 
@@ -216,7 +222,7 @@ def probe_ipv4(run: HookRun, action: ProbeIPv4) -> None:
     free: list[str] = list(action.proven)
     for address in action.addresses:
         try:
-            found = arp.probe(iface, own, socket.inet_aton(address), action.budget)
+            found = arp.probe(iface, own, inet_aton(address), action.budget)
         except OSError as err:
             raise NetguardError(
                 f"cannot probe {address}: {err.strerror}; run as root (AF_PACKET)", iface, action.option
@@ -232,7 +238,7 @@ def probe_ipv4(run: HookRun, action: ProbeIPv4) -> None:
                 "change the address or find that host (ip neigh, arping), then ifup again"
             )
     if action.announce and free:
-        packed = [socket.inet_aton(address) for address in free]
+        packed = [inet_aton(address) for address in free]
         arp.announce(iface, own, packed)
         arp.announce_again_later(iface, own, packed)
     if conflicts:

@@ -116,14 +116,14 @@ class ArpSocket:
 
     def __init__(self, iface: str, address: bytes) -> None:
         import ctypes
-        import socket
+        from _socket import AF_PACKET, SOCK_DGRAM, SOL_SOCKET, socket  # not socket.py (netlink.py)
 
         # Protocol 0 until the filter is attached: no frame is queued unfiltered.
-        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, 0)
+        self.sock = socket(AF_PACKET, SOCK_DGRAM, 0)
         try:
             program = ctypes.create_string_buffer(_filter_program(address))
             fprog = struct.pack("HL", len(program.raw) // 8, ctypes.addressof(program))
-            self.sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
+            self.sock.setsockopt(SOL_SOCKET, SO_ATTACH_FILTER, fprog)
             self.sock.bind((iface, ETH_P_ARP))
         except OSError:
             self.sock.close()
@@ -176,11 +176,14 @@ def probe(iface: str, own_mac: bytes, address: bytes, budget: float) -> Conflict
 
 def announce(iface: str, own_mac: bytes, addresses: list[bytes]) -> None:
     """One announcement per address, now: neighbours' stale entries learn our MAC at once."""
-    import socket
+    from _socket import AF_PACKET, SOCK_DGRAM, socket
 
-    with socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, 0) as sock:
+    sock = socket(AF_PACKET, SOCK_DGRAM, 0)  # _socket's has no context manager
+    try:
         for address in addresses:
             sock.sendto(announcement_packet(own_mac, address), (iface, ETH_P_ARP, 0, 0, BROADCAST))
+    finally:
+        sock.close()
 
 
 def announce_again_later(iface: str, own_mac: bytes, addresses: list[bytes]) -> None:

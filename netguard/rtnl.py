@@ -200,6 +200,16 @@ def parse_address(payload: memoryview) -> Prefix | None:
     return from_packed(family, address, prefixlen)
 
 
+def parse_ipv4_local(payload: memoryview) -> tuple[int, bytes] | None:
+    """(interface index, the 4 bytes of IFA_LOCAL) of an IPv4 address, else None."""
+    family, _prefixlen, _flags, _scope, index = _IFADDRMSG.unpack_from(payload, 0)
+    if family != FAMILY[4]:
+        return None
+    found = {kind: bytes(value) for kind, value in _attributes(payload, _IFADDRMSG.size)}
+    local = found.get(IFA_LOCAL) or found.get(IFA_ADDRESS)
+    return None if local is None else (index, local)
+
+
 def parse_address_details(payload: memoryview) -> tuple[int, bytes, int, int, int, int] | None:
     """(index, address, prefixlen, 32-bit flags, preferred, valid) of an IPv6 address, else None."""
     family, prefixlen, flags, _scope, index = _IFADDRMSG.unpack_from(payload, 0)

@@ -119,25 +119,14 @@ def _read_text(path: str) -> str:
 
 
 def ipv4_addresses(iface: str) -> list[str]:
-    """The interface's IPv4 addresses, as `ip -4 addr` lists them (primary first)."""
-    import subprocess
+    """The interface's IPv4 addresses (one netlink dump: no `ip` process, no subprocess import)."""
+    from _socket import AF_INET, inet_ntop
 
-    try:
-        listed = subprocess.run(
-            ["ip", "-o", "-4", "addr", "show", "dev", iface],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        ).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return []
-    found = []
-    for line in listed.split("\n"):
-        words = line.split()
-        if "inet" in words[:-1]:
-            found.append(words[words.index("inet") + 1].partition("/")[0])
-    return found
+    from netguard import rtnl
+
+    index = read_sysctl(f"/sys/class/net/{iface}/ifindex")
+    found = _dump(rtnl.addr_dump_request(1), rtnl.parse_ipv4_local)
+    return sorted(inet_ntop(AF_INET, local) for at, local in found if at == index)
 
 
 def ipv6_sysctl_path(iface: str, key: str) -> str:

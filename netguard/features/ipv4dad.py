@@ -37,11 +37,11 @@ CARRIER_WAIT = 3.0  # seconds for carrier after the link is set up (Ethernet aut
 
 def unprobeable(address: str) -> str | None:
     """Why an address cannot be probed (one clear line, nothing sent), or None."""
-    import socket
+    from _socket import AF_INET, inet_pton
 
     text, _, length = address.partition("/")
     try:
-        packed = socket.inet_pton(socket.AF_INET, text)
+        packed = inet_pton(AF_INET, text)
     except OSError:
         return f"{address!r} is not an IPv4 address in dotted quad"
     if length and not (length.isascii() and length.isdigit() and int(length) <= 32):
