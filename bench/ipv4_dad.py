@@ -19,6 +19,7 @@ from tests import sandbox
 
 ADDRESS = "192.0.2.10"
 STANZA = f"iface eth0 inet static\n    address {ADDRESS}/24\n"
+EXTRA = os.environ.get("BENCH_EXTRA", "").replace("\\n", "\n")
 
 
 def timed(host, argv: list[str]) -> tuple[float, subprocess.CompletedProcess]:
@@ -41,7 +42,7 @@ def main() -> int:
         for _ in range(runs):
             for name, stanza in (
                 ("ifup, plain", STANZA),
-                ("ifup, ipv4-dad on", STANZA + "    ipv4-dad on\n"),
+                ("ifup, ipv4-dad on", STANZA + "    ipv4-dad on\n" + EXTRA),
             ):
                 host.write_interfaces(stanza)
                 took, done = timed(host, ifup)

@@ -115,14 +115,15 @@ class ArpSocket:
     """A packet socket on one interface that sees only ARP frames naming one address."""
 
     def __init__(self, iface: str, address: bytes) -> None:
-        import ctypes
+        from array import array  # buffer_info() gives sock_fprog its pointer: no ctypes (~4 ms)
+
         from _socket import AF_PACKET, SOCK_DGRAM, SOL_SOCKET, socket  # not socket.py (netlink.py)
 
         # Protocol 0 until the filter is attached: no frame is queued unfiltered.
         self.sock = socket(AF_PACKET, SOCK_DGRAM, 0)
         try:
-            program = ctypes.create_string_buffer(_filter_program(address))
-            fprog = struct.pack("HL", len(program.raw) // 8, ctypes.addressof(program))
+            program = array("B", _filter_program(address))  # the kernel copies it in setsockopt
+            fprog = struct.pack("HL", len(program) // 8, program.buffer_info()[0])
             self.sock.setsockopt(SOL_SOCKET, SO_ATTACH_FILTER, fprog)
             self.sock.bind((iface, ETH_P_ARP))
         except OSError:

@@ -232,3 +232,32 @@ def test_the_addon_passes_every_reject_asn_line(implementation):
     assert "2001:db8:100::/48" in installed and "2001:db8:200::/48" in installed, installed
     host.exec(*implementation.command("ifdown"))
     assert routes(host, "-6") == ""
+
+
+def ipv4_stanza(implementation: str, options: str) -> str:
+    head = "iface eth0\n" if implementation == "ifupdown-ng" else "auto eth0\niface eth0 inet static\n"
+    return head + "    address 192.0.2.10/24\n" + options
+
+
+def test_ipv4_dad_names_the_other_host_under_each(implementation):
+    """What the user sees of an IPv4 conflict: the line everywhere; a failed ifup only where hook
+    failures count (ifupdown2's addon; ifupdown-ng and ifupdown2's scripts log and go on)."""
+    host, peer = implementation.host, implementation.peer
+    peer.exec("ip", "addr", "add", "192.0.2.10/24", "dev", "eth0")
+    other = peer.exec("cat", "/sys/class/net/eth0/address").stdout.strip()
+    host.write_interfaces(ipv4_stanza(implementation.name, "    ipv4-dad on\n"))
+    result = host.exec(*implementation.command("ifup"), check=False)
+    seen = result.stdout + result.stderr + implementation.journal()
+    assert f"ipv4-dad: 192.0.2.10 is in use by {other}" in seen, seen
+    assert result.returncode == (1 if implementation.addon else 0), seen
+    status = host.netguard("status", "--json").stdout
+    assert "in use" in status and other in status, status
+
+
+def test_ipv4_dad_lets_a_free_address_up_under_each(implementation):
+    host = implementation.host
+    host.write_interfaces(ipv4_stanza(implementation.name, "    ipv4-dad on\n"))
+    result = host.exec(*implementation.command("ifup"), check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "192.0.2.10" in host.exec("ip", "-4", "addr", "show", "dev", "eth0").stdout
+    assert '"free"' in host.netguard("status", "--json").stdout
