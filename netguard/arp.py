@@ -115,9 +115,8 @@ class ArpSocket:
     """A packet socket on one interface that sees only ARP frames naming one address."""
 
     def __init__(self, iface: str, address: bytes) -> None:
-        from array import array  # buffer_info() gives sock_fprog its pointer: no ctypes (~4 ms)
-
         from _socket import AF_PACKET, SOCK_DGRAM, SOL_SOCKET, socket  # not socket.py (netlink.py)
+        from array import array  # buffer_info() gives sock_fprog its pointer: no ctypes (~4 ms)
 
         # Protocol 0 until the filter is attached: no frame is queued unfiltered.
         self.sock = socket(AF_PACKET, SOCK_DGRAM, 0)
