@@ -199,8 +199,13 @@ def set_aside(state_dir: str, name: str) -> str:
     return target
 
 
-def read_all(state_dir: str, max_routes: int) -> tuple[dict[Key, Wants], list[str]]:
-    """Every interface's wants, and a warning for each file set aside as unreadable or corrupt."""
+def read_all(
+    state_dir: str, max_routes: int, set_bad_aside: bool = True
+) -> tuple[dict[Key, Wants], list[str]]:
+    """Every interface's wants, and a warning for each file unreadable or corrupt.
+
+    set_bad_aside: rename such a file out of the way; only under the lock (the hook,
+    probe): a read-only command (status) names it and leaves it where it is."""
     where = directory(state_dir)
     found: dict[Key, Wants] = {}
     problems: list[str] = []
@@ -219,6 +224,9 @@ def read_all(state_dir: str, max_routes: int) -> tuple[dict[Key, Wants], list[st
             continue
         except (UnsafeFile, UnicodeDecodeError, ValueError, PrefixError) as err:
             why = err.message if isinstance(err, UnsafeFile) else f"{type(err).__name__}: {err}"
+            if not set_bad_aside:
+                problems.append(f"{path}: corrupt; {why[:120]}; ifup {key[0]} again")
+                continue
             try:
                 aside = set_aside(state_dir, name)
             except OSError as rename_error:

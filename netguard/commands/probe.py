@@ -37,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
         for number in range(args.rounds):
             if number:
                 time.sleep(args.interval)
-            current, _problems = wants.read_all(config.state_dir, config.reject_max_routes)
+            current, _problems = wants.read_all(
+                config.state_dir, config.reject_max_routes, set_bad_aside=False
+            )
             targets = {
                 iface: w.record.probes for (iface, _family), w in sorted(current.items()) if w.record.probes
             }

@@ -15,7 +15,7 @@ from netguard import outcome, state, wants
 from netguard.commands.check import add_rules_argument, rules_of
 from netguard.config import Config, load_config
 from netguard.errors import EXIT_OK
-from netguard.features import reject
+from netguard.features import all_options, reject
 from netguard.interfaces import DEFAULT_INTERFACES, IFUPDOWN, RULE_NAMES, TemplateNotRendered, read_interfaces
 from netguard.prefixes.cache import CacheEntry, CacheError, read_entry
 from netguard.prefixes.prefix import BITS, FAMILY, Prefix, format_prefix
@@ -85,7 +85,7 @@ def build(
 
     notes: list[TemplateNotRendered] = []
     stanzas = [s for s in read_interfaces(interfaces_path, rules, notes) if s.netguard_options()]
-    current, problems = wants.read_all(config.state_dir, config.reject_max_routes)
+    current, problems = wants.read_all(config.state_dir, config.reject_max_routes, set_bad_aside=False)
     names = sorted({s.iface for s in stanzas} | {iface for iface, _family in current})
     if only:
         names = [n for n in names if n in only] + [n for n in only if n not in names]
@@ -110,15 +110,19 @@ def build(
         },
     }
     for name in names:
-        options: dict[str, list[str]] = {}
+        # Each option as the hook receives it (the implementation's own rules: with
+        # `Wait-Dad a` then `wait_dad b`, ifupdown 0.8 exports b), not as the lines read.
+        options: dict[str, str] = {}
         for stanza in stanzas:
             if stanza.iface == name:
-                for line in stanza.netguard_options():
-                    options.setdefault(line.name, []).append(line.value)
+                env = stanza.env()
+                for option in all_options():
+                    if env.get(option.env_name, "").strip():
+                        options[option.name] = " ".join(env[option.env_name].split())
         entry: dict = {
             "exists": state.interface_exists(name),
             "carrier": state.has_carrier(name),
-            "options": {k: " ".join(v) for k, v in options.items()},
+            "options": options,
             "addresses": [
                 {"address": a.address, "prefixlen": a.prefixlen, "dad": a.dad_state}
                 for a in addresses

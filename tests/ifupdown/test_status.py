@@ -54,3 +54,22 @@ def test_status_json_matches_the_kernel(make_host, make_namespace):
     assert "eth0 (up): wait-dad 5, wait-dad-failure warn, reject-asn 64500" in text
     assert "reject inet6: 3 wanted, 2 installed, 1 missing (2001:db8:200::/48 ...)" in text
     assert "routes inet6: 3 installed (proto netguard), 1 extra" in text
+
+
+def test_status_is_read_only_and_shows_values_as_the_hook_receives_them(make_host):
+    """A corrupt wants file is named, never renamed, by status (only the locked hook sets it
+    aside); two spellings of one option show the value ifupdown 0.8 exports (the later one)."""
+    host = make_host("ngs")
+    reject = host.netguard_state / "reject"
+    reject.mkdir(parents=True, exist_ok=True)
+    corrupt = reject / "inet6.eth0"
+    corrupt.write_bytes(b"\x00garbage\n")
+    before = sorted(p.name for p in reject.iterdir())
+    host.write_interfaces(
+        "iface eth0 inet6 static\n    address 2001:db8::1/64\n    Wait-Dad 3\n    wait_dad 7\n"
+    )
+    report = json.loads(host.netguard("status", "--json", check=False).stdout)
+    assert sorted(p.name for p in reject.iterdir()) == before
+    assert corrupt.read_bytes() == b"\x00garbage\n"
+    assert any("corrupt" in problem for problem in report["problems"]), report["problems"]
+    assert report["interfaces"]["eth0"]["options"] == {"wait-dad": "7"}
