@@ -41,9 +41,21 @@ def timings(argv: list[str], runs: int) -> list[float]:
 
 
 def main() -> None:
+    import tempfile
+
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    scratch = Path(tempfile.mkdtemp())
+    # As installed: the shipped netguard.conf is there for the shim to read State-Dir from.
+    installed = scratch / "netguard-installed"
+    installed.write_text(Path(SHIM).read_text().replace("/etc/netguard/netguard.conf", str(CHECKOUT / "debian/netguard.conf")))
+    trivial = scratch / "trivial"
+    trivial.write_text("#!/bin/sh\nexit 0\n")
+    for script in (installed, trivial):
+        script.chmod(0o755)
     cases = {
-        "netguard shim (/bin/sh, exits before Python)": [SHIM],
+        "netguard shim, no netguard.conf": [SHIM],
+        "netguard shim, the shipped netguard.conf": [str(installed)],
+        "trivial /bin/sh hook (exit 0)": [str(trivial)],
         "alternative: python3 -m netguard.hook per call": ["/usr/bin/python3", "-m", "netguard.hook", SHIM],
         "floor: /bin/true": ["/bin/true"],
     }
