@@ -47,7 +47,9 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp())
     # As installed: the shipped netguard.conf is there for the shim to read State-Dir from.
     installed = scratch / "netguard-installed"
-    installed.write_text(Path(SHIM).read_text().replace("/etc/netguard/netguard.conf", str(CHECKOUT / "debian/netguard.conf")))
+    installed.write_text(
+        Path(SHIM).read_text().replace("/etc/netguard/netguard.conf", str(CHECKOUT / "debian/netguard.conf"))
+    )
     trivial = scratch / "trivial"
     trivial.write_text("#!/bin/sh\nexit 0\n")
     for script in (installed, trivial):

@@ -19,7 +19,7 @@ from netguard.state import IFA_F_OPTIMISTIC
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
 if TYPE_CHECKING:
     from netguard.actions import Action
-    from netguard.hookrun import HookRun
+    from netguard.hook import HookRun
     from netguard.prefixes.prefix import Prefix
 
 

@@ -27,8 +27,24 @@ from netguard.errors import (
     unexpected,
 )
 from netguard.features import Step, steps_of
-from netguard.hookrun import HookRun
 from netguard.options import POST_DOWN
+
+
+class HookRun:
+    """What one hook run's steps share: the context, the configuration, and the
+    interface's record of changes (applied.py), saved as it changes."""
+
+    def __init__(self, ctx: HookContext, config: Config) -> None:
+        self.ctx = ctx
+        self.config = config
+        self.record = applied.load(config.state_dir, ctx.iface)
+
+    @property
+    def iface(self) -> str:
+        return self.ctx.iface
+
+    def save(self) -> None:
+        applied.save(self.config.state_dir, self.ctx.iface, self.record)
 
 
 def run_step(run: HookRun, step: Step) -> None:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any, NamedTuple
 
-    from netguard.hookrun import HookRun
+    from netguard.hook import HookRun
     from netguard.options import Option
 else:
     from netguard.record import NamedTuple

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any, NamedTuple
 
-    from netguard.hookrun import HookRun
+    from netguard.hook import HookRun
 else:
     from netguard.record import NamedTuple
 

@@ -26,7 +26,7 @@ from netguard.state import ARPHRD_ETHER, IFF_LOOPBACK, IFF_NOARP
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
 if TYPE_CHECKING:
     from netguard.context import HookContext
-    from netguard.hookrun import HookRun
+    from netguard.hook import HookRun
     from netguard.state import Link
 
 OPTION = "ipv4-dad"

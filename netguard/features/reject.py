@@ -25,7 +25,7 @@ from netguard.options import (
 
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
 if TYPE_CHECKING:  # the prefix machinery is imported where it is used: a dad-only hook never pays for it
-    from netguard.hookrun import HookRun
+    from netguard.hook import HookRun
     from netguard.prefixes.cache import CacheEntry
     from netguard.prefixes.prefix import Prefix
     from netguard.prefixes.safety import Limits, Protected

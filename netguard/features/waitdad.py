@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from netguard.config import Config
     from netguard.context import HookContext
-    from netguard.hookrun import HookRun
+    from netguard.hook import HookRun
 
 __all__ = [
     "NO_GLOBAL",

@@ -20,7 +20,7 @@ from netguard import hook, ifupdown2
 from netguard.config import Config
 from netguard.context import context_from_env
 from netguard.errors import OptionError
-from netguard.hookrun import HookRun
+from netguard.hook import HookRun
 from netguard.options import OPTIONS, OPTIONS_BY_NAME, PHASES, parse_options
 from tests.sandbox import CHECKOUT
 

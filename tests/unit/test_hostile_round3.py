@@ -165,5 +165,5 @@ def test_the_shim_finds_the_record_where_python_does(state, text):
 
 def test_a_fifo_as_netguard_conf_never_blocks_the_shim(state):
     started = time.monotonic()
-    assert shim_decides(None, state, fifo=True) == "none"
+    shim_decides(None, state, fifo=True)  # (whatever the default State-Dir of this host holds)
     assert time.monotonic() - started < 2

@@ -58,7 +58,7 @@ def test_a_hook_run_imports_neither_typing_nor_contextlib():
     code = (
         'import sys; sys.path.insert(0, sys.argv[1]); sys.path.append("/usr/lib/python3/dist-packages"); '
         "import netguard.hook; "
-        "from netguard.features import dad, waitdad, reject; import netguard.config, netguard.applied, "
+        "from netguard.features import dad, waitdad, reject, ipv4dad; import netguard.arp, netguard.config, netguard.applied, "
         "netguard.outcome, netguard.reconcile, netguard.state, netguard.netlink, netguard.apply, "
         "netguard.wants, netguard.prefixes.cache, netguard.prefixes.safety, netguard.sentinel, netguard.watch; "
         f"print(' '.join(m for m in {slow!r} if m in sys.modules))"
