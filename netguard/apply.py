@@ -239,8 +239,7 @@ def probe_ipv4(run: HookRun, action: ProbeIPv4) -> None:
             )
     if action.announce and free:
         packed = [inet_aton(address) for address in free]
-        arp.announce(iface, own, packed)
-        arp.announce_again_later(iface, own, packed)
+        arp.announce_in_background(iface, own, packed)
     if conflicts:
         for message in conflicts[:-1]:
             log.warn(iface, action.option, message)

@@ -15,6 +15,7 @@ import time
 
 TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import NamedTuple
 else:
     from netguard.record import NamedTuple
@@ -34,6 +35,7 @@ TPA_OFFSET = 24  # ... and before tpa: + 4 + 6
 # NetworkManager (n-acd) and systemd-networkd scale their timings to 200 ms.
 PROBES = 3
 ANNOUNCE_INTERVAL = 2.0  # RFC 5227 ANNOUNCE_INTERVAL between the two announcements
+CLOSE_AFTER = 0.1  # seconds the closing child waits, so that the hook's close is never the last
 
 
 class Frame(NamedTuple):
@@ -146,7 +148,11 @@ class ArpSocket:
         return parse(packet, where[4], where[2] == PACKET_OUTGOING) or Frame(0, b"", b"", b"", b"", b"", True)
 
     def close(self) -> None:
-        self.sock.close()
+        """The kernel waits for an RCU grace period when a packet socket goes away
+        (packet_release: synchronize_net, ~10 ms here): a short-lived child holds
+        the last reference and pays it, so ifup does not."""
+        in_background(lambda: time.sleep(CLOSE_AFTER))
+        self.sock.close()  # not the last reference: the child's exit is
 
     def __enter__(self) -> ArpSocket:
         return self
@@ -175,7 +181,7 @@ def probe(iface: str, own_mac: bytes, address: bytes, budget: float) -> Conflict
 
 
 def announce(iface: str, own_mac: bytes, addresses: list[bytes]) -> None:
-    """One announcement per address, now: neighbours' stale entries learn our MAC at once."""
+    """One announcement per address."""
     from _socket import AF_PACKET, SOCK_DGRAM, socket
 
     sock = socket(AF_PACKET, SOCK_DGRAM, 0)  # _socket's has no context manager
@@ -186,9 +192,21 @@ def announce(iface: str, own_mac: bytes, addresses: list[bytes]) -> None:
         sock.close()
 
 
-def announce_again_later(iface: str, own_mac: bytes, addresses: list[bytes]) -> None:
-    """RFC 5227's second announcement, ANNOUNCE_INTERVAL later, from a forked child that
-    holds none of ifup's descriptors, never waits for anything and exits right after."""
+def announce_in_background(iface: str, own_mac: bytes, addresses: list[bytes]) -> None:
+    """RFC 5227 2.3's two announcements, now and ANNOUNCE_INTERVAL later, from a child: neighbours'
+    stale entries learn our MAC at once, and ifup waits for neither the interval nor the socket's close."""
+
+    def both() -> None:
+        announce(iface, own_mac, addresses)
+        time.sleep(ANNOUNCE_INTERVAL)
+        announce(iface, own_mac, addresses)
+
+    in_background(both)
+
+
+def in_background(work: Callable[[], None]) -> None:
+    """work() in a forked child that holds none of ifup's descriptors (so ifup never waits for
+    it), never returns into the hook, and exits when work() is done (bounded by work itself)."""
     if os.fork() != 0:
         return
     try:
@@ -196,8 +214,7 @@ def announce_again_later(iface: str, own_mac: bytes, addresses: list[bytes]) -> 
         for descriptor in (0, 1, 2):
             os.dup2(null, descriptor)
         os.setsid()
-        time.sleep(ANNOUNCE_INTERVAL)
-        announce(iface, own_mac, addresses)
+        work()
     except BaseException:  # the child must never return into the hook
         pass
     os._exit(0)
