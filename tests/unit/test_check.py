@@ -126,3 +126,22 @@ def test_spellings_typos_and_comments_are_named(tmp_path):
         in out
     )
     assert result.returncode == 2
+
+
+def test_ipv4_dad_is_checked_from_its_declaration(tmp_path):
+    """Family, value, the option it needs: the declaration says it, check.py names nothing."""
+    result = run_check(
+        tmp_path,
+        "iface eth0 inet static\n    address 192.0.2.1/24\n    ipv4-dad maybe\n"
+        "iface eth1 inet6 static\n    address 2001:db8::1/64\n    ipv4-dad on\n"
+        "iface eth2 inet static\n    address 192.0.2.2/24\n    ipv4-dad-timeout 500\n"
+        "iface eth3 inet static\n    address 192.0.2.3/24\n    reject-asn-probe 192.0.2.9\n",
+    )
+    out = result.stdout
+    assert ":3: eth0: ipv4-dad: error: bad value 'maybe'; accepted: on, off" in out, out
+    assert (
+        ":6: eth1: ipv4-dad: error: acts on IPv4 addresses only; move it to the `iface eth1 inet` stanza"
+        in out
+    )
+    assert ":9: eth2: ipv4-dad-timeout: warning: has no effect without ipv4-dad" in out, out
+    assert ":12: eth3: reject-asn-probe: warning: has no effect without reject-asn" in out, out
