@@ -261,3 +261,17 @@ def test_ipv4_dad_lets_a_free_address_up_under_each(implementation):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "192.0.2.10" in host.exec("ip", "-4", "addr", "show", "dev", "eth0").stdout
     assert '"free"' in host.netguard("status", "--json").stdout
+
+
+@pytest.mark.parametrize("implementation", ["ifupdown2+addon"], indirect=True)
+def test_ipv4_dad_probes_ifupdown2s_further_addresses_in_post_up(implementation):
+    """ifupdown2 stanzas may hold several addresses: the first is probed in pre-up, the rest after."""
+    host, peer = implementation.host, implementation.peer
+    peer.exec("ip", "addr", "add", "192.0.2.11/24", "dev", "eth0")
+    other = peer.exec("cat", "/sys/class/net/eth0/address").stdout.strip()
+    host.write_interfaces(ipv4_stanza("ifupdown2", "    address 192.0.2.11/24\n    ipv4-dad on\n"))
+    result = host.exec(*implementation.command("ifup"), check=False)
+    seen = result.stdout + result.stderr
+    assert result.returncode == 1 and f"ipv4-dad: 192.0.2.11 is in use by {other}" in seen, seen
+    status = host.netguard("status", "--json").stdout
+    assert '"192.0.2.10"' in status and '"free"' in status and "in use" in status, status
