@@ -6,11 +6,7 @@ apply.py (writes) and watch.py (bounded waits) give them effect.
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
-if TYPE_CHECKING:
-    from typing import NamedTuple
-else:
-    from netguard.record import NamedTuple
+from netguard.record import NamedTuple
 
 
 class WriteSysctl(NamedTuple):

@@ -12,13 +12,8 @@ from __future__ import annotations
 
 import os
 
+from netguard.record import NamedTuple
 from netguard.safefile import UnsafeFile, check_directory, own_directory, read_bounded, write_atomic
-
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
-if TYPE_CHECKING:
-    from typing import NamedTuple
-else:
-    from netguard.record import NamedTuple
 
 LIMIT = 64 * 1024
 SYSCTL_KEYS = ("accept_dad", "optimistic_dad", "use_optimistic")  # all that `dad` ever writes

@@ -16,7 +16,7 @@ from netguard.actions import LinkUp, MarkOptimistic, ProbeIPv4, WaitForDad, Warn
 from netguard.errors import NetguardError
 from netguard.state import IFA_F_OPTIMISTIC
 
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     from netguard.actions import Action
     from netguard.hook import HookRun

@@ -13,12 +13,11 @@ import os
 import struct
 import time
 
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+from netguard.record import NamedTuple
+
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import NamedTuple
-else:
-    from netguard.record import NamedTuple
 
 ETH_P_ARP = 0x0806
 ETH_P_IP = 0x0800

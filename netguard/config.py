@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from netguard.errors import ConfigError, shown
 from netguard.options import BadValue, bounded_seconds
+from netguard.record import NamedTuple
 
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any, NamedTuple
-else:
-    from netguard.record import NamedTuple
+    from typing import Any
 
 DEFAULT_CONFIG_PATH = "/etc/netguard/netguard.conf"
 MAX_CONFIG_BYTES = 64 * 1024

@@ -10,13 +10,12 @@ import os
 
 from netguard.errors import NetguardError, OptionError
 from netguard.options import POST_DOWN, POST_UP, PRE_DOWN, PRE_UP, parse_options
+from netguard.record import NamedTuple
 
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Any, NamedTuple
-else:
-    from netguard.record import NamedTuple
+    from typing import Any
 
 # PHASE as exported by each implementation -> netguard's phase.
 _PHASE_ALIASES = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 from netguard.features import all_options, features
 from netguard.options import parse_option
 
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 

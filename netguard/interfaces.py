@@ -30,12 +30,7 @@ import re
 
 from netguard.errors import EXIT_CONFIG, NetguardError
 from netguard.options import OPTIONS_BY_NAME
-
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
-if TYPE_CHECKING:
-    from typing import NamedTuple
-else:
-    from netguard.record import NamedTuple
+from netguard.record import NamedTuple
 
 DEFAULT_INTERFACES = "/etc/network/interfaces"
 MAX_BYTES = 4 * 1024 * 1024  # far more than any interfaces file; a device named here cannot hang us

@@ -10,8 +10,9 @@ docs; the environment name (IF_WAIT_DAD) is derived from the name, never typed.
 from __future__ import annotations
 
 from netguard.errors import OptionError, shown
+from netguard.record import NamedTuple
 
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
@@ -21,9 +22,7 @@ if TYPE_CHECKING:
     OPTIONS_BY_NAME: dict[str, Option]
 
 if TYPE_CHECKING:
-    from typing import Any, NamedTuple
-else:
-    from netguard.record import NamedTuple
+    from typing import Any
 
 PRE_UP, POST_UP, PRE_DOWN, POST_DOWN = "pre-up", "post-up", "pre-down", "post-down"
 PHASES = (PRE_UP, POST_UP, PRE_DOWN, POST_DOWN)

@@ -23,13 +23,8 @@ import socket
 import struct
 import time
 
+from netguard.record import NamedTuple
 from netguard.safefile import UnsafeFile, check_directory, own_directory, read_bounded, write_atomic
-
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
-if TYPE_CHECKING:
-    from typing import NamedTuple
-else:
-    from netguard.record import NamedTuple
 
 ROUNDS_TO_FLIP = 3
 PROBE_TIMEOUT = 2.0  # seconds per target and round

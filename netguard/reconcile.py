@@ -21,12 +21,7 @@ from netguard.config import Config
 from netguard.features import reject
 from netguard.prefixes.prefix import BITS, FAMILY, Prefix, format_prefix
 from netguard.prefixes.safety import Limits, Protected, matters, screen
-
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
-if TYPE_CHECKING:
-    from typing import NamedTuple
-else:
-    from netguard.record import NamedTuple
+from netguard.record import NamedTuple
 
 MAX_FAILURES_SHOWN = 5
 MAX_ROUNDS = 5  # (believed,) dump, change, dump again ...: one dump when nothing differs

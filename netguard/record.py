@@ -2,11 +2,15 @@
 
 `import typing` (and the `re` it imports) is ~9 ms of a hook run that starts
 in ~14 ms: every hook phase pays it, per interface, at every boot. Modules
-take NamedTuple from here at run time and from typing under TYPE_CHECKING,
-so mypy checks them as typing.NamedTuple classes; at run time each class is
-a tuple subclass with namedtuple's fields, defaults, methods and
-docstring, made directly (collections.namedtuple's eval costs ~50 us a
-class); tests/unit/test_record.py holds it to typing's behaviour.
+write `from netguard.record import NamedTuple`, one line: at run time it is
+this module's, and mypy reads record.pyi, where it is typing's. Other names
+from typing are imported under `TYPE_CHECKING = False` / `if TYPE_CHECKING:`
+(mypy takes the branch, Python never does). tests/unit/test_record.py
+fails if typing (or re, enum, socket.py ...) is imported on a hook path.
+
+At run time each class is a tuple subclass with namedtuple's fields,
+defaults, methods and docstring, made directly (collections.namedtuple's
+eval costs ~50 us a class); the same test holds it to typing's behaviour.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from operator import itemgetter
 
 from netguard.prefixes.prefix import FAMILY, VERSION, Prefix, from_packed, packed
 
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from typing import Literal, TypeVar

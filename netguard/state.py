@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+from netguard.record import NamedTuple
+
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:  # pyroute2 costs ~0.2 s to import: only on paths that need it
     from collections.abc import Callable
-    from typing import NamedTuple, TypeVar
+    from typing import TypeVar
 
     from pyroute2 import IPRoute
 
@@ -19,8 +21,6 @@ if TYPE_CHECKING:  # pyroute2 costs ~0.2 s to import: only on paths that need it
     from netguard.prefixes.safety import Protected
 
     T = TypeVar("T")
-else:
-    from netguard.record import NamedTuple
 
 IFA_F_NODAD = 0x02
 IFA_F_OPTIMISTIC = 0x04

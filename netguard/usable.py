@@ -8,14 +8,12 @@ with failure()'s error.
 from __future__ import annotations
 
 from netguard.errors import DadFailed, NetguardError, WaitTimeout
+from netguard.record import NamedTuple
 from netguard.state import RT_SCOPE_UNIVERSE, Address
 
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     import ipaddress
-    from typing import NamedTuple
-else:
-    from netguard.record import NamedTuple
 
 OPTION = "wait-dad"  # the option every wait's message names
 

@@ -23,6 +23,7 @@ from operator import and_, itemgetter
 from netguard.errors import NetguardError
 from netguard.prefixes.cache import size_limit
 from netguard.prefixes.prefix import BITS, Prefix, PrefixError, format_prefix, packed, parse
+from netguard.record import NamedTuple
 from netguard.safefile import (
     UnsafeFile,
     check_directory,
@@ -32,11 +33,9 @@ from netguard.safefile import (
     write_atomic,
 )
 
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
-    from typing import Literal, NamedTuple
-else:
-    from netguard.record import NamedTuple
+    from typing import Literal
 
 FAMILIES = ("inet", "inet6")
 VERSIONS = {"inet": 4, "inet6": 6}

@@ -15,7 +15,7 @@ import time
 from netguard.netlink import RouteSocket
 from netguard.state import proc_ipv6_addresses
 
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Protocol, TypeVar

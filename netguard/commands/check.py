@@ -25,12 +25,7 @@ from netguard.interfaces import (
 )
 from netguard.options import INET, INET6, OPTIONS_BY_NAME, parse_option
 from netguard.prefixes.cache import cached_asns
-
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
-if TYPE_CHECKING:
-    from typing import NamedTuple
-else:
-    from netguard.record import NamedTuple
+from netguard.record import NamedTuple
 
 # What a stanza's family calls an option that acts in the other one.
 _ONLY = {INET6: "IPv6", INET: "IPv4"}

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import os
 
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+from netguard.record import NamedTuple
+
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-    from typing import Any, NamedTuple
+    from typing import Any
 
     from netguard.hook import HookRun
     from netguard.options import Option
-else:
-    from netguard.record import NamedTuple
 
 
 class Step(NamedTuple):

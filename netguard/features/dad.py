@@ -14,16 +14,15 @@ from netguard.context import HookContext
 from netguard.errors import FAIL, WARN
 from netguard.features import Feature, Step
 from netguard.options import INET6, POST_DOWN, POST_UP, PRE_UP, Option, parse_dad
+from netguard.record import NamedTuple
 from netguard.state import IFA_F_PERMANENT, Address, interface_exists, ipv6_sysctl_path, read_ipv6_sysctl
 
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Any, NamedTuple
+    from typing import Any
 
     from netguard.hook import HookRun
-else:
-    from netguard.record import NamedTuple
 
 OPTION = "dad"
 KERNEL_DEFAULT_ACCEPT_DAD = 1

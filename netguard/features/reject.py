@@ -23,7 +23,7 @@ from netguard.options import (
     parse_probe_target,
 )
 
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:  # the prefix machinery is imported where it is used: a dad-only hook never pays for it
     from netguard.hook import HookRun
     from netguard.prefixes.cache import CacheEntry

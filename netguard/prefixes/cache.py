@@ -18,13 +18,8 @@ from operator import itemgetter, methodcaller
 
 from netguard.errors import NetguardError
 from netguard.prefixes.prefix import Prefix, PrefixError, format_prefix, parse, parse_all
+from netguard.record import NamedTuple
 from netguard.safefile import UnsafeFile, check_directory, read_bounded, write_atomic
-
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
-if TYPE_CHECKING:
-    from typing import NamedTuple
-else:
-    from netguard.record import NamedTuple
 
 LINE_BYTES = 45  # " " + the longest canonical prefix (39 + "/128") + "\n"
 HEADER_BYTES = 4096

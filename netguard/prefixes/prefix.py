@@ -17,7 +17,7 @@ from itertools import repeat
 from operator import and_, itemgetter
 from operator import contains as contains_text
 
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Literal

@@ -13,13 +13,11 @@ import bisect
 from operator import itemgetter
 
 from netguard.prefixes.prefix import Prefix, contains, format_address, format_prefix, last, parse
+from netguard.record import NamedTuple
 
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from typing import NamedTuple
-else:
-    from netguard.record import NamedTuple
 
 Address = tuple[int, int]  # (version, value)
 _VERSION, _VALUE, _LENGTH = itemgetter(0), itemgetter(1), itemgetter(2)

@@ -22,13 +22,12 @@ from contextlib import contextmanager
 from netguard import __version__
 from netguard.errors import NetguardError, shown
 from netguard.prefixes.prefix import Prefix, PrefixError, parse, parse_all, sort_prefixes
+from netguard.record import NamedTuple
 
-TYPE_CHECKING = False  # typing costs every hook run ~9 ms: netguard/record.py
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from typing import Any, NamedTuple
-else:
-    from netguard.record import NamedTuple
+    from typing import Any
 
 USER_AGENT = f"netguard/{__version__} (Debian ifupdown hooks; reject-asn refresh)"
 MAX_REDIRECTS = 3
