@@ -14,7 +14,7 @@ import struct
 from netguard import log
 from netguard.actions import LinkUp, MarkOptimistic, ProbeIPv4, WaitForDad, Warn, WriteSysctl
 from netguard.errors import NetguardError
-from netguard.state import IFA_F_OPTIMISTIC
+from netguard.kernel import IFA_F_OPTIMISTIC, IFF_UP
 
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
@@ -166,7 +166,7 @@ def change_routes(delete: list[Prefix], add: list[Prefix], protocol: int) -> lis
     return failures
 
 
-SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+SIOCGIFFLAGS, SIOCSIFFLAGS = 0x8913, 0x8914
 _IFREQ_FLAGS = struct.Struct("16sH22x")  # struct ifreq: the name, then ifr_flags
 
 

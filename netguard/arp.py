@@ -13,15 +13,13 @@ import os
 import struct
 import time
 
+from netguard.kernel import ARPHRD_ETHER, ETH_P_ARP, ETH_P_IP
 from netguard.record import NamedTuple
 
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-ETH_P_ARP = 0x0806
-ETH_P_IP = 0x0800
-ARPHRD_ETHER = 1
 ARPOP_REQUEST, ARPOP_REPLY = 1, 2
 SO_ATTACH_FILTER = 26  # <asm-generic/socket.h>; Python's socket module does not name it
 PACKET_OUTGOING = 4  # recvfrom's pkttype for a frame this host sent (packet sockets see those too)

@@ -28,6 +28,7 @@ PRE_UP, POST_UP, PRE_DOWN, POST_DOWN = "pre-up", "post-up", "pre-down", "post-do
 PHASES = (PRE_UP, POST_UP, PRE_DOWN, POST_DOWN)
 # The stanza families an option acts in (ADDRFAM).
 INET, INET6, BOTH = "inet", "inet6", "inet, inet6"
+FAMILIES = {INET: 4, INET6: 6}  # a stanza's family -> the IP version of its addresses and routes
 
 MAX_WAIT_SECONDS = 300.0  # boot must never hang: even an explicit value is capped
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 import time
 
+from netguard.options import PHASES
 from netguard.safefile import UnsafeFile, check_directory, own_directory, read_bounded, write_atomic
 
 LIMIT = 64 * 1024
-PHASES = ("pre-up", "post-up", "pre-down", "post-down")
 PHASE, IPV4_DAD = "outcome", "ipv4-dad"  # the kinds: keyed by phase, or by IPv4 address
 
 

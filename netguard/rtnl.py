@@ -12,7 +12,10 @@ import struct
 from itertools import repeat
 from operator import itemgetter
 
+from netguard.kernel import RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RTN_UNICAST, RTN_UNREACHABLE  # noqa: F401
 from netguard.prefixes.prefix import FAMILY, VERSION, Prefix, from_packed, packed
+
+WIDTH = {FAMILY[4]: 4, FAMILY[6]: 16}  # bytes of an address, per address family
 
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
@@ -37,10 +40,6 @@ NLM_F_DUMP = 0x300
 NLM_F_EXCL = 0x200
 NLM_F_CREATE = 0x400
 
-RT_TABLE_MAIN = 254
-RT_SCOPE_UNIVERSE = 0
-RTN_UNICAST = 1
-RTN_UNREACHABLE = 7
 RTA_DST = 1
 RTA_GATEWAY = 5
 RTA_MULTIPATH = 9
@@ -57,6 +56,7 @@ NETLINK_GET_STRICT_CHK = 12
 
 
 _NLMSGHDR = struct.Struct("=IHHII")  # len, type, flags, seq, pid
+_HEADER = _NLMSGHDR.size  # every message's payload starts here
 _RTMSG = struct.Struct("=BBBBBBBBI")  # family, dst_len, src_len, tos, table, protocol, scope, type, flags
 _IFADDRMSG = struct.Struct("=BBBBI")  # family, prefixlen, flags, scope, index
 _CACHEINFO = struct.Struct("=IIII")  # preferred, valid (seconds left), created, updated
@@ -101,39 +101,25 @@ def dump_items(
     """One recv() buffer of a dump, each message through parse into found: (done, interrupted).
 
     The loop is written out (not messages()): a 100k-route dump is 100k
-    turns. routes_of (a protocol): our unreachable routes in the kernel's own
-    layout (RTA_TABLE main, then RTA_DST) are read in place, without a call
-    per message; parse sees every other message.
+    turns. routes_of (a protocol): a buffer of nothing but our plain
+    unreachable routes is read in C (_uniform_routes, the one fast path);
+    any other buffer goes through parse, message by message.
     """
     if routes_of is not None and _uniform_routes(buffer, routes_of, found):
         return False, False
     view = memoryview(buffer)
     offset, end, interrupted = 0, len(buffer), False
-    while offset + 16 <= end:
+    while offset + _HEADER <= end:
         length, kind, flags = _HEAD(buffer, offset)
-        if length < 16:
+        if length < _HEADER:
             break
         if flags & NLM_F_DUMP_INTR:
             interrupted = True
         if kind == NLMSG_DONE:
             return True, interrupted
         if kind == NLMSG_ERROR:
-            raise OSError(error_code(view[offset + 16 : offset + length]), "netlink dump failed")
-        if routes_of is not None and kind == RTM_NEWROUTE and length >= 40:
-            family, dst_len, proto, route_type = _ROUTE_FIELDS(buffer, offset + 16)
-            width = 16 if family == 10 else 4
-            if (
-                proto == routes_of
-                and route_type == RTN_UNREACHABLE
-                and family in _PLAIN_ROUTE
-                and buffer[offset + 28 : offset + 40] == _PLAIN_ROUTE[family]
-                and length >= 40 + width
-            ):
-                value = int.from_bytes(buffer[offset + 40 : offset + 40 + width], "big")
-                found.add((VERSION[family], value, dst_len))  # type: ignore[arg-type]
-                offset += (length + 3) & ~3
-                continue
-        item = parse(view[offset + 16 : offset + length])
+            raise OSError(error_code(view[offset + _HEADER : offset + length]), "netlink dump failed")
+        item = parse(view[offset + _HEADER : offset + length])
         if item is not None:
             found.add(item)
         offset += (length + 3) & ~3
@@ -146,15 +132,18 @@ def _uniform_routes(buffer: bytes, protocol: int, found: set) -> bool:
     family, the same bytes but for the destination and its length. False (nothing added)
     for any other buffer; dump_items' loop reads that one.
     """
-    if len(buffer) < 44:  # the shortest: an IPv4 route's head, rtmsg, RTA_TABLE and RTA_DST
+    if len(buffer) < _PLAIN + WIDTH[FAMILY[4]]:  # the shortest: one IPv4 route
         return False
-    length, family = _U32(buffer, 0)[0], buffer[16]
-    width = 16 if family == 10 else 4
-    if family not in _PLAIN_ROUTE or length < 40 + width or len(buffer) % _align(length):
+    length, family = _U32(buffer, 0)[0], buffer[_HEADER]
+    width = WIDTH.get(family, 0)
+    if family not in _PLAIN_ROUTE or length < _PLAIN + width or len(buffer) % _align(length):
         return False
     layout = _UNIFORM.get((length, width))
     if layout is None:  # head and family | dst_len | the rest of rtmsg, RTA_TABLE, RTA_DST's header | dst
-        layout = _UNIFORM[(length, width)] = struct.Struct(f"=17sB22s{width}s{_align(length) - 40 - width}x")
+        rest = _PLAIN - _HEADER - 2
+        layout = _UNIFORM[(length, width)] = struct.Struct(
+            f"={_HEADER + 1}sB{rest}s{width}s{_align(length) - _PLAIN - width}x"
+        )
     rows = list(layout.iter_unpack(buffer))
     plain = _PLAIN_ROUTE[family]
     for head in set(map(_FIRST, rows)):  # the distinct ones: one, as a rule
@@ -268,8 +257,8 @@ def error_code(payload: memoryview) -> int:
 
 
 _ATTR_HEADER = _RTATTR.unpack_from
-_MAIN_TABLE = _RTATTR.pack(8, RTA_TABLE) + struct.pack("=I", RT_TABLE_MAIN)
-_DST_HEADERS = {16: _RTATTR.pack(20, RTA_DST), 4: _RTATTR.pack(8, RTA_DST)}
+_MAIN_TABLE = _RTATTR.pack(_RTATTR.size + 4, RTA_TABLE) + struct.pack("=I", RT_TABLE_MAIN)
+_DST_HEADERS = {width: _RTATTR.pack(_RTATTR.size + width, RTA_DST) for width in (4, 16)}
 _U32 = struct.Struct("=I").unpack_from
 
 
@@ -283,11 +272,16 @@ def parse_route(payload: memoryview, protocol: int) -> Prefix | None:
     if proto != protocol or kind != RTN_UNREACHABLE or family not in VERSION:
         return None
     # The kernel's own order, RTA_TABLE (main) then RTA_DST: read in place.
-    width = 16 if family == 10 else 4
-    if payload[12:20] == _MAIN_TABLE and payload[20:24] == _DST_HEADERS[width]:
-        return VERSION[family], int.from_bytes(payload[24 : 24 + width], "big"), dst_len
+    width = WIDTH[family]
+    at = _RTMSG.size + len(_MAIN_TABLE)
+    if payload[_RTMSG.size : at] == _MAIN_TABLE and payload[at : at + _RTATTR.size] == _DST_HEADERS[width]:
+        return (
+            VERSION[family],
+            int.from_bytes(payload[at + _RTATTR.size : at + _RTATTR.size + width], "big"),
+            dst_len,
+        )
     value = 0
-    offset = 12  # _RTMSG.size
+    offset = _RTMSG.size
     end = len(payload)
     while offset + 4 <= end:
         attr_len, attr_type = _ATTR_HEADER(payload, offset)
@@ -304,8 +298,9 @@ def parse_route(payload: memoryview, protocol: int) -> Prefix | None:
 
 
 _HEAD = struct.Struct("=IHH").unpack_from  # len, type, flags of a message
-_ROUTE_FIELDS = struct.Struct("=BB3xBxB").unpack_from  # family, dst_len, protocol, type of its rtmsg
-_PLAIN_ROUTE = {10: _MAIN_TABLE + _DST_HEADERS[16], 2: _MAIN_TABLE + _DST_HEADERS[4]}
+_PLAIN_ROUTE = {family: _MAIN_TABLE + _DST_HEADERS[width] for family, width in WIDTH.items()}
+# Where a plain route's destination starts: the message header, rtmsg, RTA_TABLE, RTA_DST's header.
+_PLAIN = _HEADER + _RTMSG.size + len(_MAIN_TABLE) + _RTATTR.size
 _UNIFORM: dict[tuple[int, int], struct.Struct] = {}  # _uniform_routes' layout for each (length, width)
 _FIRST, _SECOND, _THIRD, _FOURTH = (itemgetter(n) for n in range(4))
 _BIG: Literal["big"] = "big"

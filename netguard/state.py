@@ -8,6 +8,17 @@ from __future__ import annotations
 
 import os
 
+from netguard.kernel import (  # noqa: F401 - state's callers take the flags from here too
+    IFA_F_DADFAILED,
+    IFA_F_NODAD,
+    IFA_F_OPTIMISTIC,
+    IFA_F_PERMANENT,
+    IFA_F_TENTATIVE,
+    IFF_UP,
+    RT_SCOPE_HOST,
+    RT_SCOPE_LINK,
+    RT_SCOPE_UNIVERSE,
+)
 from netguard.record import NamedTuple
 
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
@@ -21,16 +32,6 @@ if TYPE_CHECKING:  # pyroute2 costs ~0.2 s to import: only on paths that need it
     from netguard.prefixes.safety import Protected
 
     T = TypeVar("T")
-
-IFA_F_NODAD = 0x02
-IFA_F_OPTIMISTIC = 0x04
-IFA_F_DADFAILED = 0x08
-IFA_F_TENTATIVE = 0x40
-IFA_F_PERMANENT = 0x80
-
-RT_SCOPE_UNIVERSE = 0
-RT_SCOPE_LINK = 253
-
 
 SYSCTL_IPV6_CONF = "/proc/sys/net/ipv6/conf"
 
@@ -87,10 +88,6 @@ def has_carrier(iface: str) -> bool:
         return False
 
 
-IFF_LOOPBACK, IFF_NOARP = 0x8, 0x80
-ARPHRD_ETHER = 1
-
-
 class Link(NamedTuple):
     """What IPv4 conflict detection needs to know of a link (/sys/class/net/IFACE)."""
 
@@ -110,7 +107,7 @@ def link(iface: str) -> Link | None:
         kind = int(_read_text(f"{base}/type"))
     except (OSError, ValueError):
         return None
-    return Link(mac, flags, kind, bool(flags & 0x1))
+    return Link(mac, flags, kind, bool(flags & IFF_UP))
 
 
 def _read_text(path: str) -> str:
@@ -148,7 +145,7 @@ def read_sysctl(path: str) -> int | None:
 
 
 # /proc/net/if_inet6 shows IPV6_ADDR_* scope bits, not rtnetlink scopes.
-_PROC_SCOPES = {0x00: RT_SCOPE_UNIVERSE, 0x10: 254, 0x20: RT_SCOPE_LINK}
+_PROC_SCOPES = {0x00: RT_SCOPE_UNIVERSE, 0x10: RT_SCOPE_HOST, 0x20: RT_SCOPE_LINK}
 
 
 def proc_ipv6_addresses(iface: str | None) -> list[Address]:

@@ -8,8 +8,9 @@ with failure()'s error.
 from __future__ import annotations
 
 from netguard.errors import DadFailed, NetguardError, WaitTimeout
+from netguard.kernel import RT_SCOPE_UNIVERSE
 from netguard.record import NamedTuple
-from netguard.state import RT_SCOPE_UNIVERSE, Address
+from netguard.state import Address
 
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:

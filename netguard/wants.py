@@ -21,6 +21,7 @@ from itertools import repeat
 from operator import and_, itemgetter
 
 from netguard.errors import NetguardError
+from netguard.options import FAMILIES
 from netguard.prefixes.cache import size_limit
 from netguard.prefixes.prefix import BITS, Prefix, PrefixError, format_prefix, packed, parse
 from netguard.record import NamedTuple
@@ -37,7 +38,6 @@ TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     from typing import Literal
 
-FAMILIES = ("inet", "inet6")
 VERSIONS = {"inet": 4, "inet6": 6}
 MAGIC = "netguard-wants: 3"
 _TEMP = ".tmp."

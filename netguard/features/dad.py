@@ -13,9 +13,10 @@ from netguard.actions import Action, MarkOptimistic, WaitForDad, Warn, WriteSysc
 from netguard.context import HookContext
 from netguard.errors import FAIL, WARN
 from netguard.features import Feature, Step
+from netguard.kernel import IFA_F_PERMANENT
 from netguard.options import INET6, POST_DOWN, POST_UP, PRE_UP, Option, parse_dad
 from netguard.record import NamedTuple
-from netguard.state import IFA_F_PERMANENT, Address, interface_exists, ipv6_sysctl_path, read_ipv6_sysctl
+from netguard.state import Address, interface_exists, ipv6_sysctl_path, read_ipv6_sysctl
 
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from netguard.actions import Action, LinkUp, ProbeIPv4, Warn
 from netguard.features import Feature, Step
+from netguard.kernel import ARPHRD_ETHER, IFF_LOOPBACK, IFF_NOARP
 from netguard.options import (
     INET,
     POST_UP,
@@ -21,7 +22,6 @@ from netguard.options import (
     parse_on_off,
     parse_wait_dad_failure,
 )
-from netguard.state import ARPHRD_ETHER, IFF_LOOPBACK, IFF_NOARP
 
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:

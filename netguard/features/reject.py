@@ -12,8 +12,10 @@ from __future__ import annotations
 from netguard.context import HookContext
 from netguard.errors import WARN
 from netguard.features import Feature, Step
+from netguard.kernel import RTPROT_NETGUARD
 from netguard.options import (
     BOTH,
+    FAMILIES,
     MAX_PROBE_TARGETS,
     POST_UP,
     PRE_DOWN,
@@ -32,8 +34,7 @@ if TYPE_CHECKING:  # the prefix machinery is imported where it is used: a dad-on
 
 
 OPTION = "reject-asn"
-PROTOCOL = 241  # named "netguard" in /etc/iproute2/rt_protos.d/netguard.conf
-FAMILIES = {"inet": 4, "inet6": 6}
+PROTOCOL = RTPROT_NETGUARD
 SHOWN = 5  # warnings of one kind named one by one; the rest counted
 
 
