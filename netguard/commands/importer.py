@@ -48,7 +48,15 @@ def parse_list(text: str, origin: str) -> list[tuple[int, int, int]]:
 def run(args: argparse.Namespace) -> int:
     """Fill the cache from a plain list: air-gapped hosts, labs, tests."""
     from netguard.options import BadValue, parse_asn
-    from netguard.prefixes.cache import CacheEntry, now_utc, size_limit, write_entry
+    from netguard.prefixes.cache import (
+        CacheEntry,
+        CacheError,
+        now_utc,
+        read_entry,
+        shrinkage,
+        size_limit,
+        write_entry,
+    )
     from netguard.safefile import UnsafeFile, read_bounded
 
     try:
@@ -77,6 +85,25 @@ def run(args: argparse.Namespace) -> int:
             "",
             "import",
         )
+    if not prefixes and not args.force:
+        raise OptionError(
+            f"{args.file}: no prefix in it (an empty file, or a pipe nobody wrote to); nothing cached; "
+            "to cache an empty entry, use --force",
+            "",
+            "import",
+        )
+    try:
+        old = read_entry(config.cache_dir, asn, config.reject_max_routes)
+    except CacheError:
+        old = None
+    shrunk = shrinkage(old.prefixes if old else (), tuple(prefixes))
+    if shrunk and not args.force:
+        raise OptionError(
+            f"AS{asn}: {args.file} holds {shrunk}, shrank by more than half; cache kept; "
+            "check the list, or accept with --force",
+            "",
+            "import",
+        )
     stamp = now_utc()
     entry = CacheEntry(asn, f"import:{args.source or args.file}", stamp, stamp, tuple(prefixes))
     written = write_entry(config.cache_dir, entry)
@@ -92,4 +119,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "file", metavar="FILE", help="prefixes, one per line, # comments; - for standard input"
     )
     parser.add_argument("--source", help="where the list came from, recorded in the cache")
+    parser.add_argument(
+        "--force", action="store_true", help="accept an empty list, or one that shrank by more than half"
+    )
     parser.set_defaults(run=run)

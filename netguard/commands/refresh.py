@@ -20,8 +20,15 @@ from netguard.config import Config, load_config
 from netguard.errors import EXIT_FAILURE, EXIT_OK, OptionError
 from netguard.interfaces import DEFAULT_INTERFACES, IFUPDOWN, RULE_NAMES, TemplateNotRendered, read_interfaces
 from netguard.options import BadValue, any_option_set, parse_asn, parse_options
-from netguard.prefixes.cache import CacheEntry, CacheError, cached_asns, now_utc, read_entry, write_entry
-from netguard.prefixes.prefix import Prefix
+from netguard.prefixes.cache import (
+    CacheEntry,
+    CacheError,
+    cached_asns,
+    now_utc,
+    read_entry,
+    shrinkage,
+    write_entry,
+)
 
 # sources is imported where it is used: its http.client and ssl cost every command ~25 ms.
 TYPE_CHECKING = False
@@ -66,16 +73,6 @@ def fetch(config: Config, source: str, asn: int) -> sources.Fetched:
         config.fetch_timeout,
         config.fetch_max_bytes,
     )
-
-
-def shrinkage(old: tuple[Prefix, ...], new: tuple[Prefix, ...]) -> str:
-    """Per family: '3 IPv6 prefixes, down from 100' when one shrank by more than half, else ''."""
-    for version in (6, 4):
-        before = sum(p[0] == version for p in old)
-        after = sum(p[0] == version for p in new)
-        if before and after * 2 < before:
-            return f"{after} IPv{version} prefixes, down from {before}"
-    return ""
 
 
 def fetch_first(config: Config, asn: int) -> tuple[sources.Fetched | None, list[str]]:

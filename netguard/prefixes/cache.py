@@ -164,3 +164,13 @@ def write_entry(cache_dir: str, entry: CacheEntry) -> str:
 
 def now_utc() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())  # not datetime: ~1 ms of every hook
+
+
+def shrinkage(old: tuple[Prefix, ...], new: tuple[Prefix, ...]) -> str:
+    """The one shrink rule of refresh and import. Per family: '3 IPv6 prefixes, down from 100' when one shrank by more than half, else ''."""
+    for version in (6, 4):
+        before = sum(p[0] == version for p in old)
+        after = sum(p[0] == version for p in new)
+        if before and after * 2 < before:
+            return f"{after} IPv{version} prefixes, down from {before}"
+    return ""

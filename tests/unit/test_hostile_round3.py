@@ -167,3 +167,37 @@ def test_a_fifo_as_netguard_conf_never_blocks_the_shim(state):
     started = time.monotonic()
     shim_decides(None, state, fifo=True)  # (whatever the default State-Dir of this host holds)
     assert time.monotonic() - started < 2
+
+
+def run_import(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    config = tmp_path / "netguard.conf"
+    config.write_text(f"Cache-Dir: {tmp_path / 'cache'}\nReject-Max-Routes: 1000\n")
+    return subprocess.run(
+        [sys.executable, "-m", "netguard", "--config", str(config), "import", *args],
+        env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_import_never_wipes_a_good_entry_with_an_empty_list_or_a_silent_pipe(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("".join(f"2001:db8:{n:x}::/48\n" for n in range(10)))
+    assert run_import(tmp_path, "64500", str(good)).returncode == 0
+    before = (tmp_path / "cache" / "AS64500").read_bytes()
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing\n")
+    silent = tmp_path / "fifo"
+    os.mkfifo(silent)
+    for source in (empty, silent):
+        result = run_import(tmp_path, "64500", str(source))
+        assert result.returncode == 2 and "no prefix in it" in result.stderr, result.stderr
+        assert (tmp_path / "cache" / "AS64500").read_bytes() == before
+    shrunk = tmp_path / "shrunk.txt"
+    shrunk.write_text("2001:db8::/48\n")
+    result = run_import(tmp_path, "64500", str(shrunk))
+    assert result.returncode == 2 and "shrank by more than half; cache kept" in result.stderr
+    assert (tmp_path / "cache" / "AS64500").read_bytes() == before
+    assert run_import(tmp_path, "64500", str(shrunk), "--force").returncode == 0
+    assert (tmp_path / "cache" / "AS64500").read_bytes() != before
