@@ -50,6 +50,14 @@ def shown(value: str) -> str:
     return f"{text[: MAX_SHOWN_VALUE - 20]}...{text[-10:]} ({len(value)} characters)"
 
 
+def escaped(line: str) -> str:
+    """A line for a terminal: every character that would act on it (ESC, CR, BEL...) written as
+    Python would escape it; names from files and the kernel are not trusted to print."""
+    if line.isprintable():
+        return line
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in line)
+
+
 def unexpected(err: BaseException) -> str:
     """One line for an exception nobody planned for; the traceback goes to the journal."""
     detail = " ".join(str(err).split())[:MAX_SHOWN_VALUE]

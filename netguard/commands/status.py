@@ -14,7 +14,7 @@ import json
 from netguard import outcome, state, wants
 from netguard.commands.check import add_rules_argument, rules_of
 from netguard.config import Config, load_config
-from netguard.errors import EXIT_OK
+from netguard.errors import EXIT_OK, escaped
 from netguard.features import all_options, reject
 from netguard.interfaces import DEFAULT_INTERFACES, IFUPDOWN, RULE_NAMES, TemplateNotRendered, read_interfaces
 from netguard.prefixes.cache import CacheEntry, CacheError, read_entry
@@ -229,14 +229,13 @@ def render(report: dict) -> str:
     rules = report["rules"]
     not_rendered = [f"{note['path']}: {note['why']}" for note in rules["not_rendered"]]
     if not lines:
-        return "\n".join(
-            ["no interface uses a netguard option, and no netguard route is installed", *not_rendered]
+        lines = ["no interface uses a netguard option, and no netguard route is installed"]
+    else:
+        lines.append(
+            f"{RULE_NAMES[rules['implementation']]}'s rules read the interfaces files ({rules['chosen']})"
         )
-    lines.append(
-        f"{RULE_NAMES[rules['implementation']]}'s rules read the interfaces files ({rules['chosen']})"
-    )
     lines.extend(not_rendered)
-    return "\n".join(lines)
+    return "\n".join(map(escaped, lines))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -82,11 +82,21 @@ def _prefixes(texts: list[str], what: str) -> tuple[Prefix, ...]:
     return tuple(sort_prefixes(found))
 
 
+def public_url(url: str) -> str:
+    """The URL as messages show it: no user:password@, nothing a terminal would act on."""
+    parts = urllib.parse.urlsplit(url)
+    if "@" in parts.netloc:
+        parts = parts._replace(netloc="...@" + parts.netloc.rpartition("@")[2])
+    text = urllib.parse.urlunsplit(parts)
+    return text if text.isprintable() else shown(text)
+
+
 def http_get(url: str, timeout: float, limit: int, what: str) -> bytes:
     """GET with the total deadline, the size cap, and redirects only within the same scheme and host."""
     with deadline(timeout, what):
         for _hop in range(MAX_REDIRECTS + 1):
             parts = urllib.parse.urlsplit(url)
+            said = public_url(url)
             connection_class = (
                 http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
             )
@@ -102,23 +112,23 @@ def http_get(url: str, timeout: float, limit: int, what: str) -> bytes:
                     moved = urllib.parse.urlsplit(location)
                     if (moved.scheme, moved.netloc) != (parts.scheme, parts.netloc):
                         raise FetchError(
-                            f"{what}: {url} redirects to {shown(location)}, another scheme or host; "
+                            f"{what}: {said} redirects to {shown(public_url(location))}, another scheme or host; "
                             "not followed (point the configuration at the final URL)"
                         )
                     url = location
                     continue
                 if response.status != 200:
-                    raise FetchError(f"{what}: {url}: HTTP {response.status} {response.reason[:60]}")
+                    raise FetchError(f"{what}: {said}: HTTP {response.status} {shown(response.reason[:60])}")
                 body = bytearray()
                 while chunk := response.read1(65536):
                     body += chunk
                     if len(body) > limit:
                         raise FetchError(
-                            f"{what}: {url}: answer larger than {limit} bytes (Fetch-Max-Bytes); refused"
+                            f"{what}: {said}: answer larger than {limit} bytes (Fetch-Max-Bytes); refused"
                         )
                 return bytes(body)
             except (OSError, http.client.HTTPException) as err:
-                raise FetchError(f"{what}: {url}: {type(err).__name__}: {str(err)[:80]}") from None
+                raise FetchError(f"{what}: {said}: {type(err).__name__}: {shown(str(err))}") from None
             finally:
                 connection.close()
     raise FetchError(f"{what}: more than {MAX_REDIRECTS} redirects; refused")
@@ -181,11 +191,11 @@ def fetch_mirror(base_url: str, asn: int, timeout: float, limit: int) -> Fetched
     try:
         entry = parse_entry(body.decode("ascii"), asn, url)
     except UnicodeDecodeError:
-        raise FetchError(f"{what}: {url}: not ASCII; refused") from None
+        raise FetchError(f"{what}: {public_url(url)}: not ASCII; refused") from None
     except CacheError as err:
         raise FetchError(f"{what}: {err.message}") from None
     if entry.bad_lines:
-        raise FetchError(f"{what}: {url}: {entry.bad_lines[0]} is not a prefix; refused")
+        raise FetchError(f"{what}: {public_url(url)}: {shown(entry.bad_lines[0])} is not a prefix; refused")
     origin = entry.source.split(":", 1)[-1] if entry.source.startswith("mirror:") else entry.source
     return Fetched(f"mirror:{origin}", entry.data_time, entry.prefixes)
 

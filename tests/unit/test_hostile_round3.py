@@ -201,3 +201,30 @@ def test_import_never_wipes_a_good_entry_with_an_empty_list_or_a_silent_pipe(tmp
     assert (tmp_path / "cache" / "AS64500").read_bytes() == before
     assert run_import(tmp_path, "64500", str(shrunk), "--force").returncode == 0
     assert (tmp_path / "cache" / "AS64500").read_bytes() != before
+
+
+def test_status_lines_never_carry_a_terminal_escape():
+    from netguard.commands.status import render
+
+    report = {
+        "interfaces": {
+            "eth0\x1b]2;pwned\x07": {
+                "exists": False, "carrier": False, "options": {"wait-dad": "5"}, "outcomes": {},
+                "addresses": [], "ipv4_dad": {}, "reject": {},
+            }
+        },
+        "routes": {}, "problems": ["\x1b[2Jcleared"], "cache": {},
+        "rules": {"implementation": "ifupdown", "chosen": "detected", "not_rendered": []},
+    }  # fmt: skip
+    text = render(report)
+    assert "\x1b" not in text and "\x07" not in text
+    assert "eth0\\x1b]2;pwned\\x07 (absent)" in text
+
+
+def test_fetch_errors_never_echo_credentials():
+    from netguard.prefixes.sources import FetchError, http_get
+
+    with pytest.raises(FetchError) as refused:
+        http_get("http://user:secret@127.0.0.1:9/netguard/AS1", 2, 1000, "mirror")
+    assert "secret" not in refused.value.message and "user" not in refused.value.message
+    assert "http://...@127.0.0.1:9/netguard/AS1" in refused.value.message
