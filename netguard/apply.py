@@ -55,11 +55,19 @@ def wait_for_dad(action: WaitForDad, iface: str) -> None:
     """Bounded and event-driven (watch.py); a duplicate or the timeout raises, or warns (on_failure)."""
     from netguard import state, usable, watch
 
-    verdict = watch.wait_for_addresses(
-        iface, lambda found: usable.assess(found, action.need_global), action.timeout
-    )
+    seen: set[str] = set()  # every address the wait saw: one that vanishes is not "usable"
+    last: list[state.Address] = []
+
+    def judge(found: list[state.Address]) -> usable.Verdict:
+        seen.update(a.address for a in found)
+        last[:] = found
+        return usable.assess(found, action.need_global)
+
+    verdict = watch.wait_for_addresses(iface, judge, action.timeout)
     carrierless = set() if state.has_carrier(iface) else {iface}
-    problem = usable.failure(verdict, iface, action.timeout, carrierless)
+    problem = usable.vanished(
+        iface, state.interface_exists(iface), seen - {a.address for a in last}
+    ) or usable.failure(verdict, iface, action.timeout, carrierless)
     if problem is None:
         log.info(iface, usable.OPTION, "every IPv6 address usable")
     elif action.on_failure == "warn":

@@ -85,6 +85,25 @@ def assess_wanted(addresses: list[Address], wanted: list[ipaddress.IPv6Address])
     return Verdict(tuple(failed), tuple(pending), tuple(missing))
 
 
+def vanished(iface: str, exists: bool, gone: set[str]) -> NetguardError | None:
+    """A wait that ends because what it waited for is gone is a failure, never "usable"."""
+    if not exists:
+        return WaitTimeout(
+            f"{iface} vanished during the wait (deleted or renamed); none of its addresses is usable; "
+            "check what removed it, then ifup again",
+            iface,
+            OPTION,
+        )
+    if gone:
+        return WaitTimeout(
+            f"{', '.join(sorted(gone))} vanished during the wait (deleted, or removed by the kernel "
+            "after a DAD failure); check what removed it, then ifdown/ifup",
+            iface,
+            OPTION,
+        )
+    return None
+
+
 def failure(verdict: Verdict, iface: str, timeout: float, carrierless: set[str]) -> NetguardError | None:
     """The error a finished or timed-out wait ends with; None when all is usable."""
     if verdict.failed:

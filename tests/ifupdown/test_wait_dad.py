@@ -165,3 +165,32 @@ def test_the_watcher_ends_with_ifup_when_all_is_well(make_host, make_namespace):
     time.sleep(0.3)
     assert not host.exec("pgrep", "-f", "netguard.sentinel", check=False).stdout.strip()
     host.ifdown("eth0")
+
+
+@pytest.mark.parametrize("what", ["address", "interface"])
+def test_what_vanishes_during_the_wait_is_a_failure_never_usable(make_host, make_namespace, what):
+    """The peer is down, so the addresses stay tentative; then the up-line address (or the whole
+    interface) is deleted under the waiting hook: ifup fails naming it, it does not say usable."""
+    host, peer = linked_pair(make_host, make_namespace)
+    peer.exec("ip", "link", "set", "eth0", "down")
+    host.write_interfaces(UP_LINE_ONLY + "    wait-dad 4\n")
+    ifup = subprocess.Popen(
+        ["ip", "netns", "exec", host.name, "ifup", "--state-dir", host.state_dir, "eth0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 3
+    while "2001:db8::2" not in host.exec("ip", "-6", "addr", "show", "dev", "eth0").stdout:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.3)  # the hook is waiting now
+    if what == "address":
+        host.exec("ip", "-6", "addr", "del", "2001:db8::2/64", "dev", "eth0")
+    else:
+        host.exec("ip", "link", "del", "eth0")
+    _out, err = ifup.communicate(timeout=30)
+    assert ifup.returncode != 0, err
+    expected = (
+        "2001:db8::2 vanished during the wait" if what == "address" else "eth0 vanished during the wait"
+    )
+    assert f"netguard: eth0: wait-dad: {expected}" in err, err
+    assert "every IPv6 address usable" not in err
