@@ -6,24 +6,37 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
 import sys
+from pathlib import Path
 
-from tests.sandbox import CHECKOUT
+import netguard
+from tests.sandbox import CHECKOUT, INSTALLED
 
 # Debian package -> the top-level module it provides.
 PROVIDES = {"python3-pyroute2": "pyroute2", "python3-mako": "mako", "python3-debian": "debian",
             "ifupdown2": "ifupdown2"}  # fmt: skip
-RUNTIME = [
-    *sorted((CHECKOUT / "netguard").rglob("*.py")),
-    CHECKOUT / "ifupdown-hooks/ifupdown2/netguard_ifupdown2.py",
-]
+# The installed package's files under autopkgtest, the checkout's otherwise.
+ADDON = (
+    Path("/usr/share/ifupdown2/addons/netguard_ifupdown2.py")
+    if INSTALLED
+    else CHECKOUT / "ifupdown-hooks/ifupdown2/netguard_ifupdown2.py"
+)
+RUNTIME = [*sorted(Path(netguard.__file__).parent.rglob("*.py")), ADDON]
 
 
 def field(name: str) -> set[str]:
-    control = (CHECKOUT / "debian" / "control").read_text()
-    package = control.split("\nPackage: netguard\n", 1)[1]
-    found = re.search(rf"\n{name}:((?:.*\n)(?:\s+.*\n)*)", package)
-    words = re.split(r"[,|\s]+", found.group(1)) if found else []
+    """A field of the package: dpkg's word for the installed one, debian/control's otherwise."""
+    if INSTALLED:
+        text = subprocess.run(
+            ["dpkg-query", "-W", f"-f=${{{name}}}", "netguard"], capture_output=True, text=True, check=True
+        ).stdout
+    else:
+        control = (CHECKOUT / "debian" / "control").read_text()
+        package = control.split("\nPackage: netguard\n", 1)[1]
+        found = re.search(rf"\n{name}:((?:.*\n)(?:\s+.*\n)*)", package)
+        text = found.group(1) if found else ""
+    words = re.split(r"[,|\s]+", text)
     return {w for w in words if w and not w.startswith(("$", "("))}
 
 
@@ -58,12 +71,16 @@ def test_every_runtime_import_is_covered_by_depends_or_suggests():
     assert set(third_party_imports()) <= covered, third_party_imports()
 
 
-def test_python3_debian_is_a_test_dependency_only():
+def test_python3_debian_is_not_a_runtime_dependency():
     assert "python3-debian" not in field("Depends")
+
+
+def source_tree_only():
     assert "python3-debian" in (CHECKOUT / "debian" / "tests" / "control").read_text()
-
-
-def test_the_readme_has_the_dependency_table():
     readme = (CHECKOUT / "README.md").read_text()
     for what in ("netlink", "deb822", "HTTP", "IRR whois", "ARP"):
         assert re.search(rf"\n\| {what}[^|]*\|", readme), what
+
+
+if not INSTALLED:  # the README and debian/ are not installed: from the checkout only (not skipped there)
+    test_the_tests_need_python3_debian_and_the_readme_has_the_table = source_tree_only

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import types
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +23,13 @@ from netguard.context import context_from_env
 from netguard.errors import OptionError
 from netguard.hook import HookRun
 from netguard.options import OPTIONS, OPTIONS_BY_NAME, PHASES, parse_options
-from tests.sandbox import CHECKOUT
+from tests.sandbox import CHECKOUT, INSTALLED
+
+ADDON = (
+    Path("/usr/share/ifupdown2/addons/netguard_ifupdown2.py")
+    if INSTALLED
+    else CHECKOUT / "ifupdown-hooks/ifupdown2/netguard_ifupdown2.py"
+)
 
 THROWAWAY = """
 from netguard.errors import NetguardError, WARN
@@ -109,7 +116,7 @@ def test_the_throwaway_is_gone_once_its_module_is():
 
 
 def test_hook_names_no_feature():
-    source = (CHECKOUT / "netguard" / "hook.py").read_text()
+    source = Path(hook.__file__).read_text()
     for option in OPTIONS:
         assert option.name not in source, option.name
     for module in ("dad", "waitdad", "reject"):
@@ -140,7 +147,7 @@ def test_the_addon_passes_every_line_of_a_list_option():
 
 def test_the_addon_holds_no_copy_of_the_package():
     """Its former copies: the dad words, /proc readers, IFA_F_* flags, the attribute table."""
-    source = (CHECKOUT / "ifupdown-hooks/ifupdown2/netguard_ifupdown2.py").read_text()
+    source = ADDON.read_text()
     for copy in ("/proc/", "if_inet6", "accept_dad", "0x40", "0x08", '"off"', '"attrs"', "help"):
         assert copy not in source, copy
     assert types.ModuleType  # the addon imports the package: see test_ifupdown2_addon.py
