@@ -51,23 +51,39 @@ def carry_out(run: HookRun, actions: list[Action]) -> None:
             raise TypeError(f"no runner for {action!r}")
 
 
-def wait_for_dad(action: WaitForDad, iface: str) -> None:
-    """Bounded and event-driven (watch.py); a duplicate or the timeout raises, or warns (on_failure)."""
+def wait_for_all(waits: dict[str, WaitForDad], timeout: float) -> dict[str, NetguardError | None]:
+    """One bounded, event-driven wait (watch.py) for every interface's addresses at once, then
+    each interface's problem: a duplicate, the timeout, or what vanished (None: all usable)."""
     from netguard import state, usable, watch
 
-    seen: set[str] = set()  # every address the wait saw: one that vanishes is not "usable"
-    last: list[state.Address] = []
+    seen: dict[str, set[str]] = {iface: set() for iface in waits}  # an address that vanishes is not usable
+    last: dict[str, list[state.Address]] = {}
 
-    def judge(found: list[state.Address]) -> usable.Verdict:
-        seen.update(a.address for a in found)
-        last[:] = found
-        return usable.assess(found, action.need_global)
+    def read() -> dict[str, usable.Verdict]:
+        everything = state.proc_ipv6_addresses(None)
+        verdicts = {}
+        for iface, wait in waits.items():
+            found = last[iface] = [a for a in everything if a.ifname == iface]
+            seen[iface].update(a.address for a in found)
+            verdicts[iface] = usable.assess(found, wait.need_global)
+        return verdicts
 
-    verdict = watch.wait_for_addresses(iface, judge, action.timeout)
-    carrierless = set() if state.has_carrier(iface) else {iface}
-    problem = usable.vanished(
-        iface, state.interface_exists(iface), seen - {a.address for a in last}
-    ) or usable.failure(verdict, iface, action.timeout, carrierless)
+    verdicts, _ = watch.wait_until(read, lambda v: all(x.finished for x in v.values()), timeout)
+    problems: dict[str, NetguardError | None] = {}
+    for iface, verdict in verdicts.items():
+        carrierless = set() if state.has_carrier(iface) else {iface}
+        gone = seen[iface] - {a.address for a in last[iface]}
+        problems[iface] = usable.vanished(iface, state.interface_exists(iface), gone) or usable.failure(
+            verdict, iface, waits[iface].timeout, carrierless
+        )
+    return problems
+
+
+def wait_for_dad(action: WaitForDad, iface: str) -> None:
+    """One interface's wait; a duplicate, the timeout or a vanished address raises, or warns (on_failure)."""
+    from netguard import usable
+
+    problem = wait_for_all({iface: action}, action.timeout)[iface]
     if problem is None:
         log.info(iface, usable.OPTION, "every IPv6 address usable")
     elif action.on_failure == "warn":

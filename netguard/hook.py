@@ -68,10 +68,13 @@ def run_step(run: HookRun, step: Step) -> None:
 
 
 def run_phase(run: HookRun) -> None:
-    """The phase's steps, in their declared order, each where it applies."""
+    """The phase's steps, in their declared order, each where it applies (`--all`: its own steps)."""
+    meta = run.ctx.is_meta
     for step in steps_of(run.ctx.phase):
-        if step.applies(run):
+        if step.meta == meta and step.applies(run):
             run_step(run, step)
+    if meta:
+        return
     if run.ctx.phase == POST_DOWN and run.record.empty:
         applied.clear(run.config.state_dir, run.iface)
 
@@ -111,8 +114,6 @@ def main(argv: list[str]) -> int:
     iface, phase = os.environ.get("IFACE", "?"), os.environ.get("PHASE", "hook")
     try:
         ctx = context_from_env(os.environ, argv[1] if len(argv) > 1 else "")
-        if ctx.is_meta:
-            return EXIT_OK
         log.set_verbose(ctx.verbose)
         if ctx.ignored:
             log.warn(
@@ -126,9 +127,11 @@ def main(argv: list[str]) -> int:
             run_phase(run)
         except NetguardError as err:
             log.error(err.line())
-            _record(config, ctx, err.exit_code)
+            if not ctx.is_meta:  # --all's outcomes are its interfaces', recorded by its step
+                _record(config, ctx, err.exit_code)
             return err.exit_code
-        _record(config, ctx, EXIT_OK)
+        if not ctx.is_meta:
+            _record(config, ctx, EXIT_OK)
     except NetguardError as err:  # a bad value, an unknown phase, a broken netguard.conf
         log.error(err.line())
         _record_unstarted(argv, iface, err)

@@ -17,7 +17,7 @@ from netguard.options import PHASES
 from netguard.safefile import UnsafeFile, check_directory, own_directory, read_bounded, write_atomic
 
 LIMIT = 64 * 1024
-PHASE, IPV4_DAD = "outcome", "ipv4-dad"  # the kinds: keyed by phase, or by IPv4 address
+PHASE, IPV4_DAD, WAIT = "outcome", "ipv4-dad", "wait"  # the kinds: keyed by phase, IPv4 address, wait
 
 
 def path(state_dir: str, iface: str, kind: str = PHASE) -> str:

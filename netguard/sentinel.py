@@ -19,6 +19,7 @@ import sys
 import time
 
 from netguard import log, outcome, state
+from netguard.boot import ifup_pid
 from netguard.features import waitdad
 from netguard.netlink import RouteSocket
 from netguard.watch import RTMGRP_IPV6_IFADDR, RTMGRP_LINK
@@ -31,25 +32,6 @@ def pid_path(state_dir: str, iface: str) -> str:
     return os.path.join(state_dir, "watch", iface)
 
 
-def _ifup_pid() -> int:
-    """The ifup (or ifdown, ifquery) this hook runs under: up the parent chain; else our grandparent."""
-    pid = os.getppid()
-    chain: list[int] = []
-    while pid > 1 and len(chain) < 8:
-        try:
-            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-                fields = handle.read().rsplit(")", 1)
-            comm = fields[0].split("(", 1)[1]
-            parent = int(fields[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            break
-        chain.append(pid)
-        if comm.startswith(("ifup", "ifdown")):
-            return pid
-        pid = parent
-    return chain[1] if len(chain) > 1 else os.getppid()
-
-
 def start(iface: str, timeout: float, state_dir: str) -> None:
     """Spawn the watcher, detached, with our stderr; post-up stops it (see stop())."""
     import subprocess  # here, not on post-up's path: it imports signal, selectors, locale (~6 ms)
@@ -58,7 +40,7 @@ def start(iface: str, timeout: float, state_dir: str) -> None:
     package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     code = f"import sys; sys.path.insert(0, {package_root!r}); from netguard.sentinel import main; main()"
     process = subprocess.Popen(
-        [sys.executable, "-I", "-S", "-c", code, iface, f"{timeout:g}", str(_ifup_pid()), state_dir],
+        [sys.executable, "-I", "-S", "-c", code, iface, f"{timeout:g}", str(ifup_pid()), state_dir],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         start_new_session=True,  # a SIGINT to ifup's group is ifup's; our deadline bounds us anyway

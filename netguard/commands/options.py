@@ -16,7 +16,8 @@ def run(args: argparse.Namespace) -> int:
     if args.steps:
         for phase in PHASES:
             for step in steps_of(phase):
-                print(f"{phase}\t{step.order}\t{step.option}\t{step.policy}\t{step.does}")
+                where = f"{phase} --all" if step.meta else phase  # ifup -a's call before/after all
+                print(f"{where}\t{step.order}\t{step.option}\t{step.policy}\t{step.does}")
     return EXIT_OK
 
 

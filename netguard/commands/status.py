@@ -131,6 +131,7 @@ def build(
             "reject": {},
             "outcomes": outcome.read(config.state_dir, name),
             "ipv4_dad": outcome.read(config.state_dir, name, outcome.IPV4_DAD),
+            "waits": outcome.read(config.state_dir, name, outcome.WAIT),
         }
         for family, version in reject.FAMILIES.items():
             key = (name, family)
@@ -194,6 +195,8 @@ def render(report: dict) -> str:
             lines.append(f"  {phase} {last['time']} {last['status']}{said}")
         for address in entry["addresses"]:
             lines.append(f"  {address['address']}/{address['prefixlen']:<4} {address['dad']}")
+        for option, wait in entry["waits"].items():
+            lines.append(f"  {option} waited {wait['status']}: {wait['message']} ({wait['time']})")
         for address, probe in entry["ipv4_dad"].items():
             said = f" {probe['message']}" if probe["message"] else ""
             lines.append(f"  {address} ipv4-dad {probe['time']}: {probe['status']}{said}")

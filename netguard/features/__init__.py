@@ -33,6 +33,7 @@ class Step(NamedTuple):
     does: str  # for `netguard options` and the docs
     applies: Callable[[HookRun], bool]  # the stanza (run.ctx) or the record (run.record) calls for it
     run: Callable[[HookRun], None]
+    meta: bool = False  # runs for `ifup -a`'s IFACE=--all call before and after all interfaces
 
 
 class Feature(NamedTuple):

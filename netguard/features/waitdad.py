@@ -7,8 +7,9 @@ error, which the step's policy (`wait-dad-failure`) makes fatal or a warning.
 
 from __future__ import annotations
 
+from netguard import log
 from netguard.actions import Action, WaitForDad
-from netguard.errors import AS_CONFIGURED, WARN
+from netguard.errors import AS_CONFIGURED, FAIL, WARN, NetguardError
 from netguard.features import Feature, Step
 from netguard.options import (
     INET6,
@@ -54,9 +55,12 @@ def needs_watcher(ctx: HookContext) -> bool:
     return ctx.ipv6 and ctx.method == "static"
 
 
+def wait_of(ctx: HookContext, config: Config) -> WaitForDad:
+    return WaitForDad(timeout_of(ctx, config), ctx.method in SLAAC_METHODS, ctx.options["wait-dad-failure"])
+
+
 def plan(ctx: HookContext, config: Config) -> list[Action]:
-    timeout = timeout_of(ctx, config)
-    return [WaitForDad(timeout, ctx.method in SLAAC_METHODS, ctx.options["wait-dad-failure"])]
+    return [wait_of(ctx, config)]
 
 
 def _enabled(run: HookRun) -> bool:
@@ -72,10 +76,80 @@ def _start_watcher(run: HookRun) -> None:
 
 
 def _wait(run: HookRun) -> None:
-    from netguard import apply, sentinel
+    """Wait here, or, inside `ifup -a`, leave the wait to the run's end (boot.py): the kernel runs
+    every interface's DAD at once, so one wait at the end costs what the slowest one costs."""
+    import time
+
+    from netguard import apply, boot, sentinel
 
     sentinel.stop(run.config.state_dir, run.iface)
-    apply.carry_out(run, plan(run.ctx, run.config))
+    action = wait_of(run.ctx, run.config)
+    started = time.monotonic()
+    if boot.in_progress(run.config.state_dir):
+        boot.defer(run.config.state_dir, boot.Pending(run.iface, started + action.timeout, action.timeout,
+                                                      action.need_global, action.on_failure, started))  # fmt: skip
+        log.info(run.iface, OPTION, "waits with every other interface at the end of `ifup -a`")
+        return
+    try:
+        apply.carry_out(run, [action])
+    finally:
+        _record_wait(run.config.state_dir, run.iface, AT_INTERFACE, time.monotonic() - started)
+
+
+AT_INTERFACE, AT_RUN_END = "at the interface", "at the end of the ifup -a run"
+
+
+def _record_wait(state_dir: str, iface: str, where: str, took: float) -> None:
+    from netguard import outcome
+
+    outcome.record(state_dir, iface, OPTION, where, f"{took:.2f} s", outcome.WAIT)
+
+
+def _begin_run(run: HookRun) -> None:
+    from netguard import boot
+
+    boot.begin(run.config.state_dir)
+
+
+def _wait_for_the_run(run: HookRun) -> None:
+    """--all post-up: one wait for every interface that deferred its own; each one's outcome and
+    failure named; fails when any of them fails under `wait-dad-failure fail`."""
+    import time
+
+    from netguard import apply, boot, outcome
+
+    state_dir = run.config.state_dir
+    waits = boot.pending(state_dir)
+    try:
+        if not waits:
+            return
+        now = time.monotonic()
+        actions = {w.iface: WaitForDad(w.timeout, w.need_global, w.on_failure) for w in waits}
+        problems = apply.wait_for_all(actions, max(w.deadline for w in waits) - now)
+        ended = time.monotonic()
+        fatal = None
+        for wait in waits:
+            problem = problems[wait.iface]
+            _record_wait(state_dir, wait.iface, AT_RUN_END, ended - wait.deferred_at)
+            if problem is None:
+                log.info(wait.iface, OPTION, "every IPv6 address usable")
+                continue
+            status = "failed" if wait.on_failure == "fail" else "warning"
+            outcome.record(state_dir, wait.iface, "post-up", status, problem.line())
+            if wait.on_failure == "fail":
+                log.error(problem.line())
+                fatal = problem
+            else:
+                log.warn(wait.iface, OPTION, problem.message)
+        if fatal is not None:
+            raise NetguardError(
+                f"{sum(problems[w.iface] is not None and w.on_failure == 'fail' for w in waits)} interface(s) "
+                "not usable (named above); `netguard status` shows each",
+                "--all",
+                OPTION,
+            )
+    finally:
+        boot.finish(state_dir)
 
 
 def holds(iface: str, options: Mapping[str, Any]) -> dict[str, bool]:
@@ -135,9 +209,31 @@ FEATURE = Feature(
             POST_UP,
             20,
             AS_CONFIGURED,
-            "waits until no IPv6 address is tentative (bounded)",
+            "waits until no IPv6 address is tentative (bounded); inside `ifup -a`, at the run's end",
             _enabled,
             _wait,
+        ),
+        # `ifup -a`'s --all calls, before the first interface and after the last: the run is
+        # marked (a pre-up must never fail: it would stop every interface), then one wait for all.
+        Step(
+            OPTION,
+            PRE_UP,
+            20,
+            WARN,
+            "ifup -a: marks the run, so interfaces leave their wait to its end",
+            lambda run: True,
+            _begin_run,
+            meta=True,
+        ),
+        Step(
+            OPTION,
+            POST_UP,
+            20,
+            FAIL,
+            "ifup -a: one wait for every interface's addresses, each named",
+            lambda run: True,
+            _wait_for_the_run,
+            meta=True,
         ),
     ),
     holds=holds,

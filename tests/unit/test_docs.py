@@ -84,4 +84,6 @@ def test_the_man_pages_phases_section_is_the_declared_steps():
     for phase in PHASES:
         block = section.split(f"\n.B {phase}\n", 1)[1].split("\n.TP", 1)[0]
         listed = [line for line in block.split("\n") if line and line != ".br"]
-        assert listed == [f"{s.option} ({s.policy}): {s.does}" for s in steps_of(phase)], phase
+        assert listed == [
+            f"{s.option}{' [--all]' if s.meta else ''} ({s.policy}): {s.does}" for s in steps_of(phase)
+        ], phase

@@ -210,7 +210,7 @@ def test_status_lines_never_carry_a_terminal_escape():
         "interfaces": {
             "eth0\x1b]2;pwned\x07": {
                 "exists": False, "carrier": False, "options": {"wait-dad": "5"}, "outcomes": {},
-                "addresses": [], "ipv4_dad": {}, "reject": {},
+                "addresses": [], "ipv4_dad": {}, "waits": {}, "reject": {},
             }
         },
         "routes": {}, "problems": ["\x1b[2Jcleared"], "cache": {},

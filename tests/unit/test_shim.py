@@ -77,3 +77,13 @@ def test_no_option_but_a_record_of_changes_starts_python(tmp_path):
     (state / "applied" / "eth0").write_text("reject inet6\n")
     assert "+ exec true -I -S -c " in shim("eth0").stderr
     assert "exec" not in shim("eth1").stderr
+
+
+def test_ifup_all_runs_python_before_and_after_all_interfaces_but_ifdown_all_does_not():
+    """ifup -a's --all calls (MODE=start) mark the run and hold its one DAD wait (boot.py)."""
+    for phase in ("pre-up", "post-up"):
+        started = trace({**BASE, "IFACE": "--all", "ADDRFAM": "meta", "MODE": "start", "PHASE": phase})
+        assert "+ exec true -I -S -c " in started.stderr
+    for phase in ("pre-down", "post-down"):
+        stopped = trace({**BASE, "IFACE": "--all", "ADDRFAM": "meta", "MODE": "stop", "PHASE": phase})
+        assert "exec" not in stopped.stderr
