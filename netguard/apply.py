@@ -18,6 +18,8 @@ from netguard.kernel import IFA_F_OPTIMISTIC, IFF_UP
 
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from netguard.actions import Action
     from netguard.hook import HookRun
     from netguard.prefixes.prefix import Prefix
@@ -51,13 +53,21 @@ def carry_out(run: HookRun, actions: list[Action]) -> None:
             raise TypeError(f"no runner for {action!r}")
 
 
-def wait_for_all(waits: dict[str, WaitForDad], timeout: float) -> dict[str, NetguardError | None]:
+def wait_for_all(
+    waits: dict[str, WaitForDad],
+    timeout: float,
+    duplicate: Callable[[str, NetguardError], None] | None = None,
+) -> dict[str, NetguardError | None]:
     """One bounded, event-driven wait (watch.py) for every interface's addresses at once, then
-    each interface's problem: a duplicate, the timeout, or what vanished (None: all usable)."""
+    each interface's problem: a duplicate, the timeout, or what vanished (None: all usable).
+
+    duplicate(iface, problem) is called the moment DAD fails on an interface, while the
+    others are still waited for: a duplicate is named within a wake-up, not at the end."""
     from netguard import state, usable, watch
 
     seen: dict[str, set[str]] = {iface: set() for iface in waits}  # an address that vanishes is not usable
     last: dict[str, list[state.Address]] = {}
+    named: set[str] = set()
 
     def read() -> dict[str, usable.Verdict]:
         everything = state.proc_ipv6_addresses(None)
@@ -65,7 +75,12 @@ def wait_for_all(waits: dict[str, WaitForDad], timeout: float) -> dict[str, Netg
         for iface, wait in waits.items():
             found = last[iface] = [a for a in everything if a.ifname == iface]
             seen[iface].update(a.address for a in found)
-            verdicts[iface] = usable.assess(found, wait.need_global)
+            verdict = verdicts[iface] = usable.assess(found, wait.need_global)
+            if duplicate is not None and verdict.failed and iface not in named:
+                named.add(iface)
+                problem = usable.failure(verdict, iface, wait.timeout, set())
+                if problem is not None:
+                    duplicate(iface, problem)
         return verdicts
 
     verdicts, _ = watch.wait_until(read, lambda v: all(x.finished for x in v.values()), timeout)

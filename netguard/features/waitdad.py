@@ -125,7 +125,17 @@ def _wait_for_the_run(run: HookRun) -> None:
             return
         now = time.monotonic()
         actions = {w.iface: WaitForDad(w.timeout, w.need_global, w.on_failure) for w in waits}
-        problems = apply.wait_for_all(actions, max(w.deadline for w in waits) - now)
+        policy = {w.iface: w.on_failure for w in waits}
+        said: set[str] = set()
+
+        def say(iface: str, problem: NetguardError) -> None:
+            said.add(iface)  # at once, while the others are still waited for
+            if policy[iface] == "fail":
+                log.error(problem.line())
+            else:
+                log.warn(iface, OPTION, problem.message)
+
+        problems = apply.wait_for_all(actions, max(w.deadline for w in waits) - now, say)
         ended = time.monotonic()
         fatal = None
         for wait in waits:
@@ -136,11 +146,9 @@ def _wait_for_the_run(run: HookRun) -> None:
                 continue
             status = "failed" if wait.on_failure == "fail" else "warning"
             outcome.record(state_dir, wait.iface, "post-up", status, problem.line())
-            if wait.on_failure == "fail":
-                log.error(problem.line())
-                fatal = problem
-            else:
-                log.warn(wait.iface, OPTION, problem.message)
+            fatal = problem if wait.on_failure == "fail" else fatal
+            if wait.iface not in said:
+                say(wait.iface, problem)
         if fatal is not None:
             raise NetguardError(
                 f"{sum(problems[w.iface] is not None and w.on_failure == 'fail' for w in waits)} interface(s) "

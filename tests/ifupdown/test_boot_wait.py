@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.sandbox import veth
+from tests.sandbox import AddressMonitor, first_event, veth
 
 pytestmark = pytest.mark.ifupdown
 
@@ -71,9 +71,22 @@ def test_a_duplicate_on_one_of_eight_fails_ifup_all_naming_it_and_the_other_seve
     host, peer = boot_host(make_host, make_namespace, 8)
     peer.exec("ip", "-6", "addr", "add", "2001:db8:3::1/64", "dev", "eth3", "nodad")
     host.write_interfaces("".join(stanza(i) for i in range(8)))
-    done, _took, unusable = ifup_all(host)
+    monitor = AddressMonitor(host)
+    ifup = subprocess.Popen(["ip", "netns", "exec", host.name, "ifup", "-a", "--state-dir", host.state_dir],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    named_at, said = None, []
+    assert ifup.stderr is not None
+    for line in ifup.stderr:
+        said.append(line)
+        if named_at is None and "netguard: eth3: wait-dad: duplicate address 2001:db8:3::1" in line:
+            named_at = time.time()
+    ifup.wait(timeout=60)
+    failed_at = first_event(monitor.stop(), "2001:db8:3::1", has="dadfailed")
+    assert named_at is not None, "".join(said)
+    assert named_at - failed_at < 0.5, f"named {named_at - failed_at:.3f} s after the kernel's dadfailed"
+    unusable = host.exec("ip", "-6", "-o", "addr", "show", "tentative").stdout
+    done = subprocess.CompletedProcess(ifup.args, ifup.returncode, "", "".join(said))
     assert done.returncode != 0
-    assert "netguard: eth3: wait-dad: duplicate address 2001:db8:3::1" in done.stderr, done.stderr
     assert "1 interface(s) not usable" in done.stderr
     assert [line.split()[1] for line in unusable.splitlines()] == ["eth3"], unusable
     report = status(host)
