@@ -2,12 +2,12 @@
 PYTHON ?= /usr/bin/python3
 VERSION := $(shell $(PYTHON) -c 'import netguard; print(netguard.__version__)')
 
-.PHONY: check unit demo lint deb build-deps bench clean deps
+.PHONY: check unit demo lint deb build-deps bench clean deps boot-root
 
 # What the demo and the tests need from Debian (the .deb build needs more: see .ci/run).
 DEPS := ifupdown iproute2 procps radvd python3 python3-pyroute2 python3-debian python3-mako \
 	python3-pytest python3-hypothesis bash-completion nginx systemd \
-	postgresql redis-server python3-venv wget curl iputils-arping tcpdump
+	postgresql redis-server python3-venv wget curl iputils-arping tcpdump systemd-container mmdebstrap
 
 deps:  ## install the Debian packages above if any is missing (root)
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -19,10 +19,20 @@ deps:  ## install the Debian packages above if any is missing (root)
 IMPLEMENTATIONS := out/ifupdown-ng/etc/network out/ifupdown2/bin/ifup
 IRRD := out/irrd-venv/bin/irrd
 CORPUS := out/corpus/.unpacked
+DEB := out/netguard_$(VERSION)_all.deb
+BOOT_ROOT := out/boot-root/$(shell . /etc/os-release && echo $$VERSION_CODENAME)
 
-check: deps $(IMPLEMENTATIONS) $(IRRD) $(CORPUS)  ## every tier: unit, netns, ifupdown (with IRRd 4), ifupdown-ng and ifupdown2 (root)
+check: deps $(IMPLEMENTATIONS) $(IRRD) $(CORPUS) boot-root  ## every tier: unit, netns, ifupdown (with IRRd 4), ifupdown-ng, ifupdown2, a real boot (root)
 	NETGUARD_IFUPDOWN_NG=$(CURDIR)/out/ifupdown-ng NETGUARD_IFUPDOWN2=$(CURDIR)/out/ifupdown2 \
-	  $(PYTHON) -m pytest -ra tests
+	  NETGUARD_BOOT_ROOT=$(CURDIR)/$(BOOT_ROOT) $(PYTHON) -m pytest -ra tests
+
+# The boot tier boots a Debian root with the .deb of this checkout installed
+# (systemd-nspawn): the package is rebuilt when a file it ships changed.
+$(DEB): $(shell git ls-files netguard ifupdown-hooks debian docs pyproject.toml 2>/dev/null)
+	$(MAKE) deb
+
+boot-root: $(DEB)  ## the boot tier's Debian root (mmdebstrap, kept under out/) with the package installed
+	tests/boot/make-root $(CURDIR)/$(BOOT_ROOT) $(DEB)
 
 # ifupdown-ng and ifupdown2 conflict with ifupdown, so their Debian packages
 # are unpacked, not installed, and the hooks are tested under all three.
@@ -85,6 +95,8 @@ bench: deps  ## figures for the README (root for the namespace ones; bench.fallb
 	$(PYTHON) -m bench.hook_phases
 	$(PYTHON) -m bench.fallback
 	$(PYTHON) -m bench.duplicate
+	$(PYTHON) -m bench.ipv4_dad
+	$(PYTHON) -m bench.boot_wait
 
 clean:
 	rm -rf out build .pybuild debian/netguard debian/.debhelper debian/files \
