@@ -49,6 +49,7 @@ class HookContext(NamedTuple):
     options: Mapping[str, Any]
     gateway: str = ""  # IF_GATEWAY: reject-asn must never cover it
     address: str = ""  # IF_ADDRESS: the stanza's primary address (ipv4-dad probes it before it is added)
+    mode: str = ""  # MODE: start (ifup) or stop (ifdown)
     ignored: str = ""  # going down: an option error, reported, that must not stop the undo
 
     @property
@@ -132,5 +133,6 @@ def context_from_env(env: Mapping[str, str], script_path: str = "") -> HookConte
         options=options,
         gateway=env.get("IF_GATEWAY", ""),
         address=env.get("IF_ADDRESS", "").strip(),
+        mode=env.get("MODE", ""),
         ignored=ignored,
     )

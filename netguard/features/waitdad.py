@@ -105,6 +105,11 @@ def _record_wait(state_dir: str, iface: str, where: str, took: float) -> None:
     outcome.record(state_dir, iface, OPTION, where, f"{took:.2f} s", outcome.WAIT)
 
 
+def _ifup_all(run: HookRun) -> bool:
+    """The --all calls of `ifup -a` (MODE=start); ifdown -a's (stop) have nothing to do."""
+    return run.ctx.mode == "start"
+
+
 def _begin_run(run: HookRun) -> None:
     from netguard import boot
 
@@ -229,7 +234,7 @@ FEATURE = Feature(
             20,
             WARN,
             "ifup -a: marks the run, so interfaces leave their wait to its end",
-            lambda run: True,
+            _ifup_all,
             _begin_run,
             meta=True,
         ),
@@ -239,7 +244,7 @@ FEATURE = Feature(
             20,
             FAIL,
             "ifup -a: one wait for every interface's addresses, each named",
-            lambda run: True,
+            _ifup_all,
             _wait_for_the_run,
             meta=True,
         ),
