@@ -17,6 +17,7 @@ from netguard.options import (
     BOTH,
     FAMILIES,
     MAX_PROBE_TARGETS,
+    POST_DOWN,
     POST_UP,
     PRE_DOWN,
     Option,
@@ -194,6 +195,17 @@ FEATURE = Feature(
             WARN,
             "withdraws what post-up installed, whatever the stanza says now",
             lambda run: bool(run.ctx.options.get(OPTION) or run.record.reject),
+            _withdraw,
+        ),
+        # A pre-down killed mid-way (its record still says reject; ifdown goes on to
+        # post-down) leaves routes: post-down finishes the withdrawal. Idempotent.
+        Step(
+            OPTION,
+            POST_DOWN,
+            10,
+            WARN,
+            "finishes a withdrawal a killed pre-down left unfinished",
+            lambda run: bool(run.record.reject),
             _withdraw,
         ),
     ),

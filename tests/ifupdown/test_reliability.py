@@ -281,3 +281,29 @@ def test_kill_9_at_random_instants_then_the_documented_recovery_converges(make_h
         assert count(host) == 0
         leftovers = [p.name for p in (host.netguard_state / "reject").iterdir() if p.name.startswith(".tmp.")]
         assert leftovers == []
+
+
+def test_a_pre_down_killed_mid_way_is_finished_by_post_down(make_host, make_namespace):
+    """SIGKILL of netguard's pre-down while it deletes 200,000 routes: ifdown goes on to post-down,
+    whose step finishes the withdrawal the record still names; no route of the interface is left."""
+    host = make_host("ngy", LAB + "Reject-Max-Routes: 1000000\n")
+    veth(host, "eth0", make_namespace("ngp"), "eth0")
+    prefixes = [f"2001:db8:{2 * n >> 8:x}:{2 * n & 0xFF:x}00::/56" for n in range(200000)]
+    import_asn(host, 64500, prefixes)
+    host.write_interfaces(stanza("eth0", "reject-asn 64500"))
+    host.ifup("eth0")
+    assert count(host) == len(prefixes)
+    network = host.etc / "network"
+    real = network / "netguard-real"
+    real.write_text((network / "if-down.d" / "netguard").read_text())
+    real.chmod(0o755)
+    killed = network / "if-down.d" / "netguard"  # the pre-down hook, SIGKILLed after 0.1 s
+    killed.write_text(f"#!/bin/sh\ntimeout -s KILL 0.1 {real}\nexit 0\n")
+    seen = host.netguard_state.parent / "after-pre-down"
+    witness = network / "if-post-down.d" / "0count"  # runs before netguard's post-down
+    witness.write_text(f"#!/bin/sh\nip -6 route show proto 241 | wc -l > {seen}\n")
+    witness.chmod(0o755)
+    done = host.exec("ifdown", "--state-dir", host.state_dir, "eth0", check=False)
+    assert int(seen.read_text()) > 0, "pre-down was not killed before it finished: the test proves nothing"
+    assert count(host) == 0, done.stderr
+    assert wants_files(host) == []
