@@ -137,9 +137,12 @@ class InterfacesError(NetguardError):
 
 
 def _logical_lines(path: str, rules: str, notes: list[TemplateNotRendered]) -> list[tuple[int, str]]:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read(MAX_BYTES)
+    from netguard.safefile import UnsafeFile, read_bounded
+
+    try:  # a regular file only (a FIFO or device there would block or never end), bounded
+        text = read_bounded(path, MAX_BYTES, follow=True, check_owner=False).decode("utf-8", "replace")
+    except UnsafeFile as err:
+        raise InterfacesError(f"{err.message}; fix the file or the source line naming it") from None
     except OSError as err:
         raise InterfacesError(
             f"cannot read {path}: {err.strerror}; fix the file or the source line naming it"

@@ -307,10 +307,17 @@ def _addresses(texts: list[str]) -> list[tuple[int, int]]:
 
 
 def nameservers(path: str = "/etc/resolv.conf") -> list[str]:
+    """Read under the reconcile lock: a regular file only, bounded (a FIFO planted there would
+    hold the lock, and every other reject-asn ifup with it); a link is followed (resolvconf's)."""
+    from netguard.safefile import UnsafeFile, read_bounded
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            lines = handle.read().splitlines()
-    except OSError:
+        lines = (
+            read_bounded(path, 64 * 1024, follow=True, check_owner=False)
+            .decode("utf-8", "replace")
+            .splitlines()
+        )
+    except (OSError, UnsafeFile):
         return []
     return [
         words[1] for words in (line.split() for line in lines) if len(words) >= 2 and words[0] == "nameserver"

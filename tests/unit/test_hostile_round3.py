@@ -228,3 +228,39 @@ def test_fetch_errors_never_echo_credentials():
         http_get("http://user:secret@127.0.0.1:9/netguard/AS1", 2, 1000, "mirror")
     assert "secret" not in refused.value.message and "user" not in refused.value.message
     assert "http://...@127.0.0.1:9/netguard/AS1" in refused.value.message
+
+
+def test_check_given_a_fifo_or_a_fifo_in_a_source_directory_never_blocks(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    parts = tmp_path / "interfaces.d"
+    parts.mkdir()
+    os.mkfifo(parts / "eth9")
+    main = tmp_path / "interfaces"
+    main.write_text(f"source-directory {parts}\niface eth0 inet6 manual\n    wait-dad 5\n")
+    config = tmp_path / "netguard.conf"
+    config.write_text(f"Cache-Dir: {tmp_path / 'cache'}\n")
+    for target in (fifo, main):
+        done = subprocess.run(
+            [sys.executable, "-m", "netguard", "--config", str(config), "check", "-i", str(target)],
+            env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        assert done.returncode == 2 and "is not a regular file; refused" in done.stderr, done.stderr
+        assert len(done.stderr.splitlines()) == 1
+
+
+def test_a_fifo_as_resolv_conf_never_blocks_the_locked_reconcile(tmp_path):
+    from netguard.state import nameservers
+
+    fifo = tmp_path / "resolv.conf"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    assert nameservers(str(fifo)) == []
+    assert time.monotonic() - started < 1
+    real = tmp_path / "real.conf"
+    real.write_text("nameserver 2001:db8::53\n")
+    (tmp_path / "link.conf").symlink_to(real)
+    assert nameservers(str(tmp_path / "link.conf")) == ["2001:db8::53"]
