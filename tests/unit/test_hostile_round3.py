@@ -19,6 +19,7 @@ from netguard.context import context_from_env, iface_refusal
 from netguard.errors import NetguardError
 from netguard.safefile import UnsafeFile, own_directory
 from tests.sandbox import CHECKOUT, SHIM, private_run
+from tests.unit.test_cache import run_import
 
 
 @pytest.fixture
@@ -169,18 +170,6 @@ def test_a_fifo_as_netguard_conf_never_blocks_the_shim(state):
     assert time.monotonic() - started < 2
 
 
-def run_import(tmp_path, *args: str) -> subprocess.CompletedProcess:
-    config = tmp_path / "netguard.conf"
-    config.write_text(f"Cache-Dir: {tmp_path / 'cache'}\nReject-Max-Routes: 1000\n")
-    return subprocess.run(
-        [sys.executable, "-m", "netguard", "--config", str(config), "import", *args],
-        env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-
-
 def test_import_never_wipes_a_good_entry_with_an_empty_list_or_a_silent_pipe(tmp_path):
     good = tmp_path / "good.txt"
     good.write_text("".join(f"2001:db8:{n:x}::/48\n" for n in range(10)))
@@ -192,12 +181,12 @@ def test_import_never_wipes_a_good_entry_with_an_empty_list_or_a_silent_pipe(tmp
     os.mkfifo(silent)
     for source in (empty, silent):
         result = run_import(tmp_path, "64500", str(source))
-        assert result.returncode == 2 and "no prefix in it" in result.stderr, result.stderr
+        assert result.returncode == 2 and b"no prefix in it" in result.stderr, result.stderr
         assert (tmp_path / "cache" / "AS64500").read_bytes() == before
     shrunk = tmp_path / "shrunk.txt"
     shrunk.write_text("2001:db8::/48\n")
     result = run_import(tmp_path, "64500", str(shrunk))
-    assert result.returncode == 2 and "shrank by more than half; cache kept" in result.stderr
+    assert result.returncode == 2 and b"shrank by more than half; cache kept" in result.stderr
     assert (tmp_path / "cache" / "AS64500").read_bytes() == before
     assert run_import(tmp_path, "64500", str(shrunk), "--force").returncode == 0
     assert (tmp_path / "cache" / "AS64500").read_bytes() != before
