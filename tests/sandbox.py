@@ -109,6 +109,19 @@ class Namespace:
     def exec(self, *argv: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
         return run("ip", "netns", "exec", self.name, *argv, check=check, timeout=timeout)
 
+    def kill(self, word: bytes) -> None:
+        """SIGKILL the processes of this namespace whose command line holds word: pkill sees
+        every process of the host (namespaces share its PID namespace), other tests' too."""
+        import signal
+
+        for pid in run("ip", "netns", "pids", self.name, check=False).stdout.split():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                    if word in handle.read():
+                        os.kill(int(pid), signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+
     def popen(self, *argv: str) -> subprocess.Popen:
         """A process left running inside the namespace (the caller ends and waits for it)."""
         return subprocess.Popen(["ip", "netns", "exec", self.name, *argv], stdout=subprocess.PIPE)

@@ -116,7 +116,7 @@ def test_kill_9_in_the_middle_of_ifup_all_then_ifup_all_again_behaves_as_a_first
     while not (host.netguard_state / "boot" / "pending" / "eth1").exists():
         assert time.monotonic() < deadline, "eth1 never deferred its wait"
         time.sleep(0.05)
-    host.exec("pkill", "-9", "-x", "ifup")
+    host.kill(b"ifup\0-a")  # this namespace's ifup -a only (pkill would see every ifup of the host)
     killed.wait(timeout=10)
     # The dead run's mark and deferred waits are still there; they must change nothing now.
     assert (host.netguard_state / "boot" / "run").exists()
