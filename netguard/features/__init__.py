@@ -81,10 +81,6 @@ def all_options() -> tuple[Option, ...]:
     return tuple(option for feature in features() for option in feature.options)
 
 
-def owner(option_name: str) -> Feature | None:
-    return next((f for f in features() if any(o.name == option_name for o in f.options)), None)
-
-
 def phases_of(option_name: str) -> list[str]:
     """The phases an option acts in: its own steps', else those of the option it serves."""
     from netguard.options import OPTIONS_BY_NAME, PHASES
