@@ -74,27 +74,45 @@ def primary(ctx: HookContext) -> str:
     return ctx.address.partition("/")[0] if ctx.address and ":" not in ctx.address else ""
 
 
+def pre_up_address(ctx: HookContext) -> str:
+    """The address pre-up probes: the stanza's IPv4 primary when it can be probed, else ""."""
+    if not ctx.address or ":" in ctx.address or unprobeable(ctx.address):
+        return ""  # no IPv4 primary (dhcp, manual, an IPv6 stanza) or one pre-up refused
+    return primary(ctx)
+
+
 def plan_pre_up(ctx: HookContext, link: Link | None) -> list[Action]:
     refusal = link_refusal(ctx.iface, link)
     if refusal:
         return [Warn(OPTION, refusal)]
-    if not ctx.address or ":" in ctx.address:
-        return []  # no IPv4 primary (dhcp, manual, an IPv6 stanza): post-up probes what comes
-    why = unprobeable(ctx.address)
-    if why:
-        return [Warn(OPTION, f"{why}; not probed")]
+    if ctx.address and ":" not in ctx.address and unprobeable(ctx.address):
+        return [Warn(OPTION, f"{unprobeable(ctx.address)}; not probed")]
+    address = pre_up_address(ctx)
+    if not address:
+        return []  # post-up probes what comes
     assert link is not None
     up = [] if link.up else [LinkUp(ctx.iface, CARRIER_WAIT, OPTION)]
-    return [*up, ProbeIPv4((primary(ctx),), _budget(ctx), OPTION)]
+    return [*up, ProbeIPv4((address,), _budget(ctx), OPTION)]
 
 
-def plan_post_up(ctx: HookContext, link: Link | None, addresses: list[str]) -> list[Action]:
-    """Probe what was added after pre-up; announce everything that is free."""
+def plan_post_up(
+    ctx: HookContext, link: Link | None, addresses: list[str], probed: dict[str, dict[str, str]]
+) -> list[Action]:
+    """Probe what pre-up did not prove free; announce only what is free.
+
+    `probed` is pre-up's record (outcome.IPV4_DAD): the primary is announced
+    without a second probe only when pre-up found it free; one found in use
+    (under `warn`) is neither probed again nor announced, since announcing
+    would take the address from the host that holds it; one not checked (no
+    carrier then) is probed now.
+    """
     if link_refusal(ctx.iface, link):
         return []  # pre-up said why
-    checked = "" if unprobeable(ctx.address or "-") else primary(ctx)  # what pre-up probed
-    proven = tuple(a for a in addresses if a == checked)
-    others = tuple(a for a in addresses if a != checked and not unprobeable(a))
+    checked = pre_up_address(ctx)
+    verdict = probed.get(checked, {}).get("status", "") if checked else ""
+    proven = tuple(a for a in addresses if a == checked and verdict == "free")
+    skipped = checked if verdict == "in use" else ""
+    others = tuple(a for a in addresses if a not in proven and a != skipped and not unprobeable(a))
     if not others and not proven:
         return []
     return [ProbeIPv4(others, _budget(ctx), OPTION, announce=True, proven=proven)]
@@ -111,10 +129,12 @@ def _probe_primary(run: HookRun) -> None:
 
 
 def _probe_rest_and_announce(run: HookRun) -> None:
-    from netguard import apply, state
+    from netguard import apply, outcome, state
 
     link = state.link(run.iface)
-    apply.carry_out(run, plan_post_up(run.ctx, link, state.ipv4_addresses(run.iface) if link else []))
+    addresses = state.ipv4_addresses(run.iface) if link else []
+    probed = outcome.read(run.config.state_dir, run.iface, outcome.IPV4_DAD)
+    apply.carry_out(run, plan_post_up(run.ctx, link, addresses, probed))
 
 
 FEATURE = Feature(

@@ -8,6 +8,7 @@ iputils' `arping -D` runs on the same cases as the comparison.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
@@ -94,6 +95,45 @@ def test_an_up_line_address_in_use_fails_post_up_and_warns_under_warn(make_host,
     result = host.ifup("eth0", check=False)
     assert result.returncode == 0, result.stderr
     assert "ipv4-dad: warning: 192.0.2.11 is in use by" in result.stderr, result.stderr
+
+
+def test_under_warn_an_address_in_use_is_never_announced(make_host, make_namespace):
+    """Announcing would take the address from the host that holds it: under `warn` ifup goes
+    on and the address is added, but no announcement (who-has A tell A) goes out for it."""
+    host, peer = linked_pair(make_host, make_namespace)
+    peer.exec("ip", "addr", "add", f"{ADDRESS}/24", "dev", "eth0")
+    host.write_interfaces(STANZA + "    ipv4-dad-failure warn\n")
+    sniffer = peer.popen("timeout", "4", "tcpdump", "-l", "-n", "-i", "eth0", "arp")
+    time.sleep(0.5)
+    result = host.ifup("eth0", check=False)
+    assert result.returncode == 0, result.stderr
+    assert f"ipv4-dad: warning: {ADDRESS} is in use by {mac(peer)}" in result.stderr, result.stderr
+    out, _ = sniffer.communicate(timeout=10)
+    assert f"who-has {ADDRESS} tell 0.0.0.0".encode() in out, out  # the probe: the test can see
+    assert f"who-has {ADDRESS} tell {ADDRESS}".encode() not in out, out
+    assert '"in use"' in host.netguard("status", "--json").stdout
+
+
+def test_a_primary_not_checked_in_pre_up_is_probed_in_post_up(make_host, make_namespace):
+    """No carrier at pre-up (not checked), carrier by post-up: the primary is probed then,
+    and announced only once found free, never taken as free on pre-up's word."""
+    host, peer = linked_pair(make_host, make_namespace)
+    peer.exec("ip", "link", "set", "eth0", "down")
+    up = f"    up ip -n {peer.name} link set eth0 up && sleep 0.3\n"
+    host.write_interfaces(STANZA + "    ipv4-dad-failure warn\n" + up)
+    host.exec("ip", "link", "set", "eth0", "up")  # to capture what it sends: a down peer can't
+    sniffer = host.popen("timeout", "5", "tcpdump", "-l", "-n", "-i", "eth0", "arp")
+    time.sleep(0.5)
+    result = host.ifup("eth0", check=False)
+    assert result.returncode == 0, result.stderr
+    assert f"{ADDRESS} not checked: no carrier on eth0" in result.stderr, result.stderr
+    out, _ = sniffer.communicate(timeout=10)
+    probe, announcement = f"who-has {ADDRESS} tell 0.0.0.0", f"who-has {ADDRESS} tell {ADDRESS}"
+    text = out.decode()
+    assert probe in text and announcement in text, text
+    assert text.index(probe) < text.index(announcement), text
+    status = json.loads(host.netguard("status", "--json").stdout)
+    assert status["interfaces"]["eth0"]["ipv4_dad"][ADDRESS]["status"] == "free", status
 
 
 RIVAL = """
