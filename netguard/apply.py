@@ -264,7 +264,12 @@ def probe_ipv4(run: HookRun, action: ProbeIPv4) -> None:
             found = arp.probe(iface, own, inet_aton(address), action.budget)
         except OSError as err:
             outcome.record(
-                run.config.state_dir, iface, address, "not checked", err.strerror, outcome.IPV4_DAD
+                run.config.state_dir,
+                iface,
+                address,
+                "not checked",
+                err.strerror or str(err),
+                outcome.IPV4_DAD,
             )
             raise NetguardError(
                 f"cannot probe {address}: {err.strerror}; run as root (AF_PACKET)", iface, action.option
