@@ -7,7 +7,7 @@ VERSION := $(shell $(PYTHON) -c 'import netguard; print(netguard.__version__)')
 # What the demo and the tests need from Debian (the .deb build needs more: see .ci/run).
 DEPS := ifupdown iproute2 procps radvd python3 python3-pyroute2 python3-debian python3-mako \
 	python3-pytest python3-hypothesis bash-completion nginx systemd \
-	postgresql redis-server python3-venv wget curl iputils-arping tcpdump systemd-container mmdebstrap
+	postgresql redis-server python3-venv wget curl iputils-arping tcpdump systemd-container mmdebstrap python3-jsonschema
 
 deps:  ## install the Debian packages above if any is missing (root)
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -22,9 +22,9 @@ CORPUS := out/corpus/.unpacked
 DEB := out/netguard_$(VERSION)_all.deb
 BOOT_ROOT := out/boot-root/$(shell . /etc/os-release && echo $$VERSION_CODENAME)
 
-check: deps $(IMPLEMENTATIONS) $(IRRD) $(CORPUS) boot-root  ## every tier: unit, netns, ifupdown (with IRRd 4), ifupdown-ng, ifupdown2, a real boot (root)
+check: deps $(IMPLEMENTATIONS) $(IRRD) $(CORPUS) $(PROMETHEUS) boot-root  ## every tier: unit, netns, ifupdown (with IRRd 4), ifupdown-ng, ifupdown2, a real boot (root)
 	NETGUARD_IFUPDOWN_NG=$(CURDIR)/out/ifupdown-ng NETGUARD_IFUPDOWN2=$(CURDIR)/out/ifupdown2 \
-	  NETGUARD_BOOT_ROOT=$(CURDIR)/$(BOOT_ROOT) $(PYTHON) -m pytest -ra tests
+	  NETGUARD_PROMETHEUS=$(CURDIR)/out/prometheus NETGUARD_BOOT_ROOT=$(CURDIR)/$(BOOT_ROOT) $(PYTHON) -m pytest -ra tests
 
 # The boot tier boots a Debian root with the .deb of this checkout installed
 # (systemd-nspawn): the package is rebuilt when a file it ships changed.
@@ -49,6 +49,14 @@ out/ifupdown2/bin/ifup:
 	  ln -sf ../usr/share/ifupdown2/__main__.py $(CURDIR)/out/ifupdown2/bin/ifup && \
 	  ln -sf ../usr/share/ifupdown2/__main__.py $(CURDIR)/out/ifupdown2/bin/ifdown && \
 	  ln -sf ../usr/share/ifupdown2/__main__.py $(CURDIR)/out/ifupdown2/bin/ifquery
+
+# Prometheus' node_exporter and promtool (Debian's packages) for the metrics
+# tests, unpacked, not installed: no service of theirs starts on the machine.
+PROMETHEUS := out/prometheus/usr/bin/promtool
+$(PROMETHEUS):
+	rm -rf out/prometheus out/deb-prometheus && mkdir -p out/deb-prometheus
+	-cd out/deb-prometheus && apt-get download prometheus prometheus-node-exporter >/dev/null 2>&1 && \
+	  for deb in *.deb; do dpkg -x $$deb $(CURDIR)/out/prometheus; done
 
 # The interfaces corpus (tests/corpus/SOURCES): real files from Debian's
 # packages, downloaded and unpacked, never committed.

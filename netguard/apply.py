@@ -91,6 +91,13 @@ def wait_for_all(
         problems[iface] = usable.vanished(iface, state.interface_exists(iface), gone) or usable.failure(
             verdict, iface, waits[iface].timeout, carrierless
         )
+        if verdict.failed:
+            from netguard import metrics
+
+            counted = metrics.sample(
+                "netguard_dad_failures_total", len(verdict.failed), iface=iface, family="inet6"
+            )
+            metrics.note(iface, counted, add=True)
     return problems
 
 
@@ -256,6 +263,8 @@ def probe_ipv4(run: HookRun, action: ProbeIPv4) -> None:
             "could answer a probe; check the cable or peer (ifup goes on)",
         )
         return
+    from netguard import metrics
+
     own = arp.mac_bytes(link.mac)
     conflicts: list[str] = []
     free: list[str] = list(action.proven)
@@ -277,9 +286,14 @@ def probe_ipv4(run: HookRun, action: ProbeIPv4) -> None:
         if found is None:
             free.append(address)
             outcome.record(run.config.state_dir, iface, address, "free", "", outcome.IPV4_DAD)
+            metrics.note(iface, metrics.sample("netguard_ipv4_dad_in_use", 0, iface=iface, address=address))
             log.info(iface, action.option, f"{address} is free")
         else:
             outcome.record(run.config.state_dir, iface, address, "in use", found.mac, outcome.IPV4_DAD)
+            metrics.note(iface, metrics.sample("netguard_ipv4_dad_in_use", 1, iface=iface, address=address))
+            metrics.note(
+                iface, metrics.sample("netguard_dad_failures_total", 1, iface=iface, family="inet"), add=True
+            )
             conflicts.append(
                 f"{address} is in use by {found.mac} (it {found.how}); "
                 "change the address or find that host (ip neigh, arping), then ifup again"

@@ -125,6 +125,7 @@ class Config(NamedTuple):
     irr_sources: str = "RIPE,ARIN,APNIC,LACNIC,AFRINIC"
     fetch_timeout: float = 20.0
     fetch_max_bytes: int = 16 * 1024 * 1024
+    metrics_dir: str = "/var/lib/prometheus/node-exporter"
 
     @staticmethod
     def key(field_name: str) -> str:
@@ -149,6 +150,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "irr_sources": _irr_sources,
     "fetch_timeout": _seconds,
     "fetch_max_bytes": _whole(1, 1 << 30),
+    "metrics_dir": lambda value: _path(value) if value else "",
 }
 
 

@@ -80,20 +80,30 @@ def run_phase(run: HookRun) -> None:
 
 
 def _record(config: Config, ctx: HookContext, code: int) -> None:
-    """The phase's outcome for `netguard status`: failed (the line), warning (the last), or ok."""
-    from netguard import outcome
+    """The phase's outcome for `netguard status` and the metrics: failed (the line), warning
+    (the last), or ok."""
+    from netguard import metrics, outcome
 
     failed = [text for severity, text in log.said if severity == "failed"]
     warnings = [text for severity, text in log.said if severity == "warning"]
     if code != EXIT_OK:
-        outcome.record(
-            config.state_dir, ctx.iface, ctx.phase, "failed", failed[-1] if failed else f"exit {code}"
-        )
+        status, line = "failed", failed[-1] if failed else f"exit {code}"
     elif warnings:
         more = f" (+{len(warnings) - 1} more warnings)" if len(warnings) > 1 else ""
-        outcome.record(config.state_dir, ctx.iface, ctx.phase, "warning", warnings[-1] + more)
+        status, line = "warning", warnings[-1] + more
     else:
-        outcome.record(config.state_dir, ctx.iface, ctx.phase, "ok", "")
+        status, line = "ok", ""
+    outcome.record(config.state_dir, ctx.iface, ctx.phase, status, line)
+    metrics.note_outcome(ctx.iface, ctx.phase, status)
+
+
+def _publish(config: Config, iface: str) -> None:
+    """What this run noted for the metrics; a problem with Metrics-Dir is one warning, never a failure."""
+    from netguard import metrics
+
+    problem = metrics.flush(config)
+    if problem:
+        log.warn(iface, "Metrics-Dir", problem)
 
 
 def _record_unstarted(argv: list[str], iface: str, err: NetguardError) -> None:
@@ -107,6 +117,10 @@ def _record_unstarted(argv: list[str], iface: str, err: NetguardError) -> None:
         return  # no phase or no State-Dir to record it under: the line said it
     if iface and iface != "--all" and iface_refusal(iface) is None:
         outcome.record(state_dir, iface, phase, "failed", err.line())
+        from netguard import metrics
+
+        metrics.note_outcome(iface, phase, "failed")
+        _publish(load_config(), iface)
 
 
 def main(argv: list[str]) -> int:
@@ -129,9 +143,11 @@ def main(argv: list[str]) -> int:
             log.error(err.line())
             if not ctx.is_meta:  # --all's outcomes are its interfaces', recorded by its step
                 _record(config, ctx, err.exit_code)
+            _publish(config, ctx.iface)
             return err.exit_code
         if not ctx.is_meta:
             _record(config, ctx, EXIT_OK)
+        _publish(config, ctx.iface)
     except NetguardError as err:  # a bad value, an unknown phase, a broken netguard.conf
         log.error(err.line())
         _record_unstarted(argv, iface, err)

@@ -52,8 +52,11 @@ def _report(iface: str, failures: list[tuple[Prefix, str, int]]) -> None:
         log.warn(iface, reject.OPTION, f"... and {len(failures) - MAX_FAILURES_SHOWN} more route failures")
 
 
-def sync(family: str, want: set[Prefix], iface: str, believed: set[Prefix] | None = None) -> tuple[int, int]:
-    """Make the kernel's netguard routes of one family equal `want`: (added, deleted).
+def sync(
+    family: str, want: set[Prefix], iface: str, believed: set[Prefix] | None = None
+) -> tuple[int, int, set[Prefix]]:
+    """Make the kernel's netguard routes of one family equal `want`: (added, deleted, the
+    wanted routes that could not be installed).
 
     `believed` is what the last transaction left installed (the wants files'
     union before this one's changes): the first round changes the kernel from
@@ -87,8 +90,10 @@ def sync(family: str, want: set[Prefix], iface: str, believed: set[Prefix] | Non
             if failure[2] == errno.EEXIST:
                 foreign[failure[0]] = failure
     failures = [f for f in failures if f[2] != errno.EEXIST]
-    _report(iface, failures + [f for route, f in foreign.items() if route not in ours])
-    return added, deleted
+    foreign_only = [f for route, f in foreign.items() if route not in ours]
+    _report(iface, failures + foreign_only)
+    missing = {route for route, verb, _code in failures + foreign_only if verb == "add"}
+    return added, deleted, missing
 
 
 def _union(wanted: dict[wants.Key, wants.Wants], family: str) -> set[Prefix]:
@@ -121,6 +126,7 @@ def transaction(
 ) -> list[Outcome]:
     """Under the lock: decide the changes from every interface's wants, record them, sync the kernel."""
     outcomes = []
+    counts: dict[str, dict[str, tuple[int, int]]] = {}
     with wants.Locked(config.state_dir):
         current, problems = wants.read_all(config.state_dir, config.reject_max_routes)
         for problem in problems:
@@ -128,6 +134,7 @@ def transaction(
         known = {w.record.gateway for w in current.values() if w.record.gateway}
         protected = state.protected_things(sorted(known | {g for g in gateways if g}))
         changes = decide(current, protected)
+        after = dict(current)  # every interface's wants once this transaction is done
         touched = (
             {family for _iface, family in changes}
             | set(families)
@@ -157,14 +164,64 @@ def transaction(
             for key, value in mine.items():
                 if value is None:
                     wants.remove_wants(config.state_dir, key)
+                    after.pop(key, None)
                 else:
                     wants.write_wants(config.state_dir, key, value)
-            added, deleted = sync(family, want, iface, believed)
+                    after[key] = value
+            added, deleted, failed = sync(family, want, iface, believed)
             wanted = sum(
                 len(w.prefixes) for (name, f), w in proposed.items() if name == iface and f == family
             )
             outcomes.append(Outcome(family, wanted, added, deleted))
+            counts[family] = route_counts(proposed, family, want, failed)
+            for name, f in current:  # gone down: its series read 0
+                if f == family:
+                    counts[family].setdefault(name, (0, 0))
+        _publish(config, iface, counts, after)
     return outcomes
+
+
+def route_counts(
+    proposed: dict[wants.Key, wants.Wants], family: str, want: set[Prefix], failed: set[Prefix]
+) -> dict[str, tuple[int, int]]:
+    """Per interface: (wanted, missing) once the kernel holds `want` but `failed`. The set
+    operations run only when some route is not in: the common case costs a sum."""
+    counts = {}
+    for (name, f), wanted in proposed.items():
+        if f != family:
+            continue
+        missing = 0
+        if failed or len(want) < len(_union(proposed, family)):
+            missing = sum(p not in want or p in failed for p in wanted.prefixes)
+        counts[name] = (len(wanted.prefixes), missing)
+    return counts
+
+
+def _publish(
+    config: Config,
+    iface: str,
+    counts: dict[str, dict[str, tuple[int, int]]],
+    now: dict[wants.Key, wants.Wants],
+) -> None:
+    """netguard_routes.prom: the interfaces' reject routes after the change (the series of
+    families not changed are kept from the file); netguard_probe.prom: the probe verdicts of
+    the interfaces that still want probes. Both under the lock: one writer at a time."""
+    from netguard import metrics, probing
+
+    if not metrics.directory(config):
+        return
+    samples = []
+    for family, per_iface in counts.items():
+        for name, (wanted, missing) in per_iface.items():
+            for what, value in (("wanted", wanted), ("installed", wanted - missing), ("missing", missing)):
+                samples.append(
+                    metrics.sample("netguard_reject_routes", value, iface=name, family=family, state=what)
+                )
+    problem = metrics.publish(config, "routes", samples, merge=True)
+    targets = {name: w.record.probes for (name, _family), w in now.items() if w.record.probes}
+    problem = problem or metrics.publish(config, "probe", probing.metric_samples(config.state_dir, targets))
+    if problem:
+        log.warn(iface, "Metrics-Dir", problem)
 
 
 def probe_withdrawn(config: Config, record: wants.StanzaRecord, iface: str) -> bool:

@@ -173,6 +173,8 @@ class IfupdownHost(Namespace):
         self.netguard_state = TEST_BASE / self.name / "netguard"
         self.netguard_cache = TEST_BASE / self.name / "cache"
         self._iproute2_names()
+        if "metrics-dir:" not in config.lower():
+            config += "Metrics-Dir:\n"  # off: never the host's node_exporter directory
         (netguard_etc / "netguard.conf").write_text(
             f"State-Dir: {self.netguard_state}\nCache-Dir: {self.netguard_cache}\n{config}"
         )

@@ -133,29 +133,38 @@ def refresh_one(config: Config, asn: int, force: bool, stage: str | None = None)
     return accept(config, asn, fetched, force, note)
 
 
-def from_stage(config: Config, stage: str, force: bool) -> list[tuple[bool, str]]:
+def _record_attempts(config: Config, tried: dict[int, bool]) -> None:
+    """Each AS's attempt (did it fill the cache?) for the metrics; then netguard_cache.prom."""
+    from netguard.prefixes import cachemetrics
+
+    for asn, ok in tried.items():
+        cachemetrics.record_attempt(config, asn, ok)
+    cachemetrics.publish(config, "refresh")
+
+
+def from_stage(config: Config, stage: str, force: bool) -> list[tuple[int, tuple[bool, str]]]:
     """The staged answers, read as untrusted input (an unprivileged step wrote them) and accepted like a mirror's."""
     from netguard.prefixes import sources
     from netguard.prefixes.cache import parse_entry, size_limit
     from netguard.safefile import UnsafeFile, read_bounded
 
-    results = []
+    results: list[tuple[int, tuple[bool, str]]] = []
     for asn in sorted(cached_asns(stage)):
         path = os.path.join(stage, f"AS{asn}")
         try:
             data = read_bounded(path, size_limit(config.reject_max_routes), check_owner=False)
             entry = parse_entry(data.decode("ascii"), asn, path)
         except (UnsafeFile, CacheError) as err:
-            results.append((False, f"AS{asn}: staged answer refused: {err.message}"))
+            results.append((asn, (False, f"AS{asn}: staged answer refused: {err.message}")))
             continue
         except (OSError, UnicodeDecodeError) as err:
-            results.append((False, f"AS{asn}: staged answer refused: {path}: {err}"))
+            results.append((asn, (False, f"AS{asn}: staged answer refused: {path}: {err}")))
             continue
         if entry.bad_lines:
-            results.append((False, f"AS{asn}: staged answer refused: {path}: {entry.bad_lines[0]}"))
+            results.append((asn, (False, f"AS{asn}: staged answer refused: {path}: {entry.bad_lines[0]}")))
             continue
         fetched = sources.Fetched(entry.source, entry.data_time, entry.prefixes)
-        results.append(accept(config, asn, fetched, force, ""))
+        results.append((asn, accept(config, asn, fetched, force, "")))
     return results
 
 
@@ -175,7 +184,13 @@ def report(results: list[tuple[bool, str]]) -> int:
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.from_stage:
-        failed = report(from_stage(config, args.from_stage, args.force))
+        results = from_stage(config, args.from_stage, args.force)
+        failed = report([line for _asn, line in results])
+        tried = dict(results)
+        rules, _chosen = rules_of(args)
+        for asn in configured_asns(args.interfaces, rules):  # what the fetch step could not stage
+            tried.setdefault(asn, (False, ""))
+        _record_attempts(config, {asn: ok for asn, (ok, _line) in tried.items()})
     else:
         for source, url in (("ripestat", config.ripestat_url), ("mirror", config.mirror_url)):
             if source in config.refresh_sources.split() and url.startswith("http://"):
@@ -194,7 +209,10 @@ def run(args: argparse.Namespace) -> int:
             )
             return EXIT_OK
         # One request at a time (RIPEstat: at most 8 per IP).
-        failed = report([refresh_one(config, asn, args.force, args.stage) for asn in asns])
+        results = [(asn, refresh_one(config, asn, args.force, args.stage)) for asn in asns]
+        failed = report([line for _asn, line in results])
+        if not args.stage:
+            _record_attempts(config, {asn: ok for asn, (ok, _line) in results})
     if not args.no_apply and not args.stage:
         from netguard import reconcile
 

@@ -100,9 +100,11 @@ AT_INTERFACE, AT_RUN_END = "at the interface", "at the end of the ifup -a run"
 
 
 def _record_wait(state_dir: str, iface: str, where: str, took: float) -> None:
-    from netguard import outcome
+    from netguard import metrics, outcome
 
     outcome.record(state_dir, iface, OPTION, where, f"{took:.2f} s", outcome.WAIT)
+    label = "interface" if where == AT_INTERFACE else "run_end"
+    metrics.note(iface, metrics.sample("netguard_wait_seconds", round(took, 3), iface=iface, where=label))
 
 
 def _ifup_all(run: HookRun) -> bool:
@@ -121,7 +123,7 @@ def _wait_for_the_run(run: HookRun) -> None:
     failure named; fails when any of them fails under `wait-dad-failure fail`."""
     import time
 
-    from netguard import apply, boot, outcome
+    from netguard import apply, boot, metrics, outcome
 
     state_dir = run.config.state_dir
     waits = boot.pending(state_dir)
@@ -151,6 +153,7 @@ def _wait_for_the_run(run: HookRun) -> None:
                 continue
             status = "failed" if wait.on_failure == "fail" else "warning"
             outcome.record(state_dir, wait.iface, "post-up", status, problem.line())
+            metrics.note_outcome(wait.iface, "post-up", status)
             fatal = problem if wait.on_failure == "fail" else fatal
             if wait.iface not in said:
                 say(wait.iface, problem)

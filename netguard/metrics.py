@@ -1,0 +1,358 @@
+"""Metrics for Prometheus' node_exporter: `*.prom` files in its textfile collector's directory.
+
+Each writer owns one file, written whole (temp name + rename in the same
+directory, as the collector requires), so concurrent hooks, refresh and
+probe never clobber each other's lines:
+
+  netguard_iface_IFACE.prom  the hook of IFACE: each phase's last outcome, its waits, DAD failures
+  netguard_routes.prom       reconcile's transaction (under its lock): reject routes per interface
+  netguard_probe.prom        `netguard probe`: each interface's verdict and streak
+  netguard_cache.prom        `netguard refresh` and `import`: each AS's cache entry and refresh
+
+Metrics-Dir (netguard.conf) names the directory; empty turns metrics off.
+The default, Debian's /var/lib/prometheus/node-exporter, is used only when
+it exists (node_exporter installed); a directory the admin set that is
+missing, a link, not root's, writable by others or full is one warning and
+nothing written: metrics never change what the hook does. Files are made
+through a descriptor of the directory opened without following links, so a
+directory swapped for a link mid-way is not followed. A file whose interface
+is gone is removed at the next write of any writer: label sets stay bounded.
+
+Rendering is pure (render); only publish and prune touch the directory.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+from netguard.record import NamedTuple
+
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from netguard.config import Config
+
+DEFAULT_DIR = "/var/lib/prometheus/node-exporter"
+PREFIX, SUFFIX = "netguard_", ".prom"
+IFACE_FILE = "netguard_iface_"
+MAX_ASNS = 1000  # cache series: at most this many ASes (a label set stays bounded)
+STATUSES = ("ok", "warning", "failed")
+
+# name: (type, help). Every series netguard writes; a test holds the man page to this table.
+METRICS: dict[str, tuple[str, str]] = {
+    "netguard_hook_outcome": (
+        "gauge",
+        "Last outcome of the hook phase for the interface: 1 for the status it had (ok, warning, failed), 0 for the others.",
+    ),
+    "netguard_hook_outcome_timestamp_seconds": (
+        "gauge",
+        "When the hook phase last ran for the interface (Unix time).",
+    ),
+    "netguard_wait_seconds": (
+        "gauge",
+        "How long the last wait-dad wait took; where: interface (its own ifup) or run_end (one wait at the end of ifup -a).",
+    ),
+    "netguard_dad_failures_total": (
+        "counter",
+        "Duplicate addresses named since boot: family inet6 (the kernel's DAD, dadfailed), inet (ipv4-dad's ARP probe).",
+    ),
+    "netguard_ipv4_dad_in_use": (
+        "gauge",
+        "1 when ipv4-dad's last probe of the address found another host using it, else 0.",
+    ),
+    "netguard_reject_routes": (
+        "gauge",
+        "Reject routes of the interface and family after the last change: wanted (from the cache), installed, missing (wanted, not installed).",
+    ),
+    "netguard_reject_withdrawn": (
+        "gauge",
+        "1 while the interface's reject routes are withdrawn because its probe targets answer through it, else 0.",
+    ),
+    "netguard_probe_verdict": (
+        "gauge",
+        "The interface's probe verdict: 1 for the current one (reachable, unreachable, unknown), 0 for the others.",
+    ),
+    "netguard_probe_streak": (
+        "gauge",
+        "Probe rounds in a row that disagreed with the verdict (it flips at 3).",
+    ),
+    "netguard_probe_target_answered": (
+        "gauge",
+        "1 when the target answered through the interface in the last probe round, else 0.",
+    ),
+    "netguard_probe_timestamp_seconds": (
+        "gauge",
+        "When the interface's targets were last probed (Unix time).",
+    ),
+    "netguard_cache_prefixes": ("gauge", "Prefixes in the AS's cache entry, per family."),
+    "netguard_cache_fetched_timestamp_seconds": (
+        "gauge",
+        "When the AS's cache entry was fetched (Unix time).",
+    ),
+    "netguard_cache_max_age_seconds": (
+        "gauge",
+        "Cache-Max-Age-Days in seconds: an entry older than this is stale.",
+    ),
+    "netguard_refresh_attempt_timestamp_seconds": (
+        "gauge",
+        "When `netguard refresh` last tried the AS (Unix time).",
+    ),
+    "netguard_refresh_success": ("gauge", "1 when the last refresh of the AS filled the cache, else 0."),
+    "netguard_refresh_success_timestamp_seconds": (
+        "gauge",
+        "When a refresh of the AS last filled the cache (Unix time).",
+    ),
+}
+
+
+class Sample(NamedTuple):
+    name: str
+    labels: tuple[tuple[str, str], ...]
+    value: float
+
+
+class MetricsDirProblem(Exception):
+    """The directory cannot be written safely: the one line to warn with."""
+
+
+def sample(name: str, value: float, **labels: str) -> Sample:
+    return Sample(name, tuple(labels.items()), value)
+
+
+def _label_value(text: str) -> str:
+    clean = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return clean.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1 << 53 else repr(float(value))
+
+
+def series_key(one: Sample) -> str:
+    """The series as the exposition format writes it: name{label="value",...}."""
+    if one.name not in METRICS:
+        raise KeyError(f"{one.name} is not declared in metrics.METRICS")
+    labels = ",".join(f'{key}="{_label_value(value)}"' for key, value in sorted(one.labels))
+    return f"{one.name}{{{labels}}}" if labels else one.name
+
+
+def _render_series(series: dict[str, float]) -> str:
+    by_name: dict[str, list[str]] = {}
+    for key in series:
+        by_name.setdefault(key.partition("{")[0], []).append(key)
+    lines = []
+    for name in sorted(by_name):
+        kind, text = METRICS[name]
+        lines += [f"# HELP {name} {text}", f"# TYPE {name} {kind}"]
+        lines += [f"{key} {_number(series[key])}" for key in sorted(by_name[name])]
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def render(samples: Iterable[Sample]) -> str:
+    """The exposition format: each metric's HELP and TYPE once, then its samples, sorted."""
+    return _render_series({series_key(one): one.value for one in samples})
+
+
+def _parse(text: str) -> dict[str, float]:
+    """Series of a file netguard wrote (only declared names; anything else is dropped)."""
+    series: dict[str, float] = {}
+    for line in text.split("\n"):
+        key, _, value = line.rpartition(" ")
+        if not key or line.startswith("#") or key.partition("{")[0] not in METRICS:
+            continue
+        try:
+            series[key] = float(value)
+        except ValueError:
+            continue
+    return series
+
+
+def status_set(name: str, current: str, choices: tuple[str, ...], **labels: str) -> list[Sample]:
+    """A state as a 0/1 gauge per choice (the exposition format has no enums)."""
+    return [sample(name, 1 if choice == current else 0, **labels, status=choice) for choice in choices]
+
+
+def directory(config: Config) -> str:
+    """The directory to write in, or "" when metrics are off (or the default is absent)."""
+    where = config.metrics_dir
+    if not where or (where == DEFAULT_DIR and not os.path.lexists(where)):
+        return ""
+    return where
+
+
+def _open_directory(where: str) -> int:
+    try:
+        descriptor = os.open(where, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise MetricsDirProblem(
+            f"{where} does not exist; make it (node_exporter's textfile directory) or set Metrics-Dir empty"
+        ) from None
+    except OSError as err:
+        if err.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise MetricsDirProblem(
+                f"{where} is a symlink or not a directory; refused; name the real directory in Metrics-Dir"
+            ) from None
+        raise MetricsDirProblem(f"cannot open {where}: {err.strerror}") from None
+    info = os.fstat(descriptor)
+    if info.st_uid not in (0, os.geteuid()) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        os.close(descriptor)
+        raise MetricsDirProblem(
+            f"{where} is not root's or others can write it (they could forge netguard's metrics); "
+            f"refused; fix with: chown root:root {where} && chmod 755 {where}"
+        )
+    return descriptor
+
+
+def _write(descriptor: int, where: str, name: str, text: str) -> None:
+    temp = f".{name}.{os.getpid()}.{os.urandom(4).hex()}"  # not *.prom: the collector skips it
+    try:
+        handle = os.open(
+            temp,
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+            0o644,
+            dir_fd=descriptor,
+        )
+        try:
+            os.fchmod(handle, 0o644)
+            data = text.encode("utf-8")
+            while data:
+                data = data[os.write(handle, data) :]
+        finally:
+            os.close(handle)
+        os.rename(temp, name, src_dir_fd=descriptor, dst_dir_fd=descriptor)
+    except OSError as err:
+        try:
+            os.unlink(temp, dir_fd=descriptor)
+        except OSError:
+            pass
+        why = "the disk is full" if err.errno in (errno.ENOSPC, errno.EDQUOT) else err.strerror
+        raise MetricsDirProblem(
+            f"cannot write {os.path.join(where, name)}: {why}; metrics not updated"
+        ) from None
+
+
+def _exists(iface: str) -> bool:
+    return os.path.lexists(os.path.join("/sys/class/net", iface.partition(":")[0]))
+
+
+def _present(key: str) -> bool:
+    """Whether the series' iface label (if any) names an interface that exists."""
+    _, found, rest = key.partition('iface="')
+    if not found:
+        return True
+    value, escaped = [], False
+    for char in rest:
+        if escaped:
+            value.append({"n": "\n"}.get(char, char))
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            break
+        else:
+            value.append(char)
+    name = "".join(value)
+    return bool(name) and "/" not in name and name not in (".", "..") and _exists(name)
+
+
+def _prune(descriptor: int) -> None:
+    """Remove the files of interfaces that are gone (the kernel's /sys/class/net says)."""
+    for entry in os.listdir(descriptor):
+        if entry.startswith(IFACE_FILE) and entry.endswith(SUFFIX):
+            iface = entry[len(IFACE_FILE) : -len(SUFFIX)]
+            if not iface or "/" in iface or iface in (".", "..") or not _exists(iface):
+                try:
+                    os.unlink(entry, dir_fd=descriptor)
+                except OSError:
+                    pass
+
+
+def _read(descriptor: int, name: str) -> str:
+    try:
+        handle = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=descriptor)
+    except OSError:
+        return ""  # absent (or not a file we could have written): start afresh
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > READ_LIMIT:
+            return ""
+        return os.read(handle, READ_LIMIT).decode("utf-8", "replace")
+    finally:
+        os.close(handle)
+
+
+READ_LIMIT = 256 * 1024
+
+
+def publish(
+    config: Config,
+    writer: str,
+    samples: Iterable[Sample] = (),
+    added: Iterable[Sample] = (),
+    merge: bool = False,
+    remove: bool = False,
+) -> str | None:
+    """Write netguard_WRITER.prom: samples set (merge: over the file's series, so one phase
+    keeps another's), added summed into counters; remove: delete it. Then prune gone interfaces.
+
+    The problem as one line (the caller warns with it), or None. Never raises."""
+    where = directory(config)
+    if not where:
+        return None
+    try:
+        descriptor = _open_directory(where)
+        try:
+            name = f"{PREFIX}{writer}{SUFFIX}"
+            if remove:
+                try:
+                    os.unlink(name, dir_fd=descriptor)
+                except FileNotFoundError:
+                    pass
+            else:
+                series = {}
+                if merge:  # what the file said, but of interfaces still there
+                    series = {k: v for k, v in _parse(_read(descriptor, name)).items() if _present(k)}
+                series.update((series_key(one), one.value) for one in samples)
+                for one in added:
+                    key = series_key(one)
+                    series[key] = series.get(key, 0) + one.value
+                _write(descriptor, where, name, _render_series(series))
+            _prune(descriptor)
+        finally:
+            os.close(descriptor)
+    except MetricsDirProblem as problem:
+        return str(problem)
+    except OSError as err:
+        return f"cannot write metrics in {where}: {err.strerror}"
+    return None
+
+
+# What this process learnt about interfaces, published by the hook when its phase ends.
+noted: dict[str, tuple[list[Sample], list[Sample]]] = {}  # iface -> (set, added)
+
+
+def note(iface: str, *samples: Sample, add: bool = False) -> None:
+    noted.setdefault(iface, ([], []))[1 if add else 0].extend(samples)
+
+
+def note_outcome(iface: str, phase: str, status: str) -> None:
+    """A hook phase's outcome (outcome.py records the same for `netguard status`)."""
+    import time
+
+    note(iface, *status_set("netguard_hook_outcome", status, STATUSES, iface=iface, phase=phase))
+    note(
+        iface,
+        sample("netguard_hook_outcome_timestamp_seconds", round(time.time(), 3), iface=iface, phase=phase),
+    )
+
+
+def flush(config: Config) -> str | None:
+    """Each noted interface's file, merged; the first problem (one line), or None."""
+    problem = None
+    for iface, (samples, added) in sorted(noted.items()):
+        problem = publish(config, f"iface_{iface}", samples, added, merge=True) or problem
+    noted.clear()
+    return problem
