@@ -27,7 +27,7 @@ from netguard.errors import (
     unexpected,
 )
 from netguard.features import Step, steps_of
-from netguard.options import POST_DOWN
+from netguard.options import POST_DOWN, POST_UP
 
 
 class HookRun:
@@ -101,9 +101,7 @@ def _publish(config: Config, iface: str) -> None:
     """What this run noted for the metrics; a problem with Metrics-Dir is one warning, never a failure."""
     from netguard import metrics
 
-    problem = metrics.flush(config)
-    if problem:
-        log.warn(iface, "Metrics-Dir", problem)
+    metrics.report(iface, metrics.flush(config))
 
 
 def _record_unstarted(argv: list[str], iface: str, err: NetguardError) -> None:
@@ -136,6 +134,10 @@ def main(argv: list[str]) -> int:
                 f"{ctx.ignored}; options ignored while going down, undoing what netguard recorded",
             )
         config = load_config()
+        if ctx.phase in (POST_UP, POST_DOWN):
+            from netguard import metrics
+
+            metrics.quiet = True  # pre-up and pre-down warned of a Metrics-Dir problem
         run = HookRun(ctx, config)
         try:
             run_phase(run)

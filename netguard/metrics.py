@@ -330,6 +330,24 @@ def publish(
     return None
 
 
+quiet = False  # the hook's post-up and post-down: pre-up and pre-down have said it already
+_said: set[str] = set()
+
+
+def report(iface: str, problem: str | None) -> None:
+    """A Metrics-Dir problem: one warning per problem and run (ifup: in pre-up only), never a failure."""
+    from netguard import log
+
+    if not problem or problem in _said:
+        return
+    first = not _said
+    _said.add(problem)
+    if quiet or not first:
+        log.info(iface, "Metrics-Dir", problem)
+    else:
+        log.warn(iface, "Metrics-Dir", problem)
+
+
 # What this process learnt about interfaces, published by the hook when its phase ends.
 noted: dict[str, tuple[list[Sample], list[Sample]]] = {}  # iface -> (set, added)
 

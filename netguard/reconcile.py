@@ -220,8 +220,7 @@ def _publish(
     problem = metrics.publish(config, "routes", samples, merge=True)
     targets = {name: w.record.probes for (name, _family), w in now.items() if w.record.probes}
     problem = problem or metrics.publish(config, "probe", probing.metric_samples(config.state_dir, targets))
-    if problem:
-        log.warn(iface, "Metrics-Dir", problem)
+    metrics.report(iface, problem)
 
 
 def probe_withdrawn(config: Config, record: wants.StanzaRecord, iface: str) -> bool:

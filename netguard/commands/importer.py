@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"AS{asn}: {v6} IPv6 and {len(prefixes) - v6} IPv4 prefixes cached in {written}")
     from netguard.prefixes import cachemetrics
 
-    cachemetrics.publish(config, "import")
+    cachemetrics.publish(config)
     return EXIT_OK
 
 

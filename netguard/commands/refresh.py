@@ -139,7 +139,7 @@ def _record_attempts(config: Config, tried: dict[int, bool]) -> None:
 
     for asn, ok in tried.items():
         cachemetrics.record_attempt(config, asn, ok)
-    cachemetrics.publish(config, "refresh")
+    cachemetrics.publish(config)
 
 
 def from_stage(config: Config, stage: str, force: bool) -> list[tuple[int, tuple[bool, str]]]:

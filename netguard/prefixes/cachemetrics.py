@@ -12,7 +12,7 @@ import calendar
 import os
 import time
 
-from netguard import log, metrics, outcome
+from netguard import metrics, outcome
 from netguard.config import Config
 from netguard.prefixes.cache import CacheError, cached_asns, read_entry
 
@@ -68,9 +68,7 @@ def samples(config: Config) -> list[metrics.Sample]:
     return series
 
 
-def publish(config: Config, command: str) -> None:
+def publish(config: Config) -> None:
     if not metrics.directory(config):
         return
-    problem = metrics.publish(config, "cache", samples(config))
-    if problem:
-        log.warn("", f"{command}: Metrics-Dir", problem)
+    metrics.report("", metrics.publish(config, "cache", samples(config)))
