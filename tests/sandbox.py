@@ -96,6 +96,29 @@ def hook_wrapper() -> str:
     return shim.replace(ISOLATED_HOOK, f'sys.path.insert(0, "{CHECKOUT}"); {ISOLATED_HOOK}')
 
 
+STATUS_SCHEMA = (
+    Path("/usr/share/netguard/status.schema.json") if INSTALLED else CHECKOUT / "docs" / "status.schema.json"
+)
+
+
+def jsonschema():
+    try:
+        import jsonschema
+    except ImportError:
+        from tests.conftest import require
+
+        require("python3-jsonschema is not installed (make deps installs it)")
+        raise
+    return jsonschema
+
+
+def validate_status(text: str) -> dict:
+    """`netguard status --json` against its published schema (python3-jsonschema)."""
+    report = json.loads(text)
+    jsonschema().validate(report, json.loads(STATUS_SCHEMA.read_text()))
+    return report
+
+
 class Namespace:
     """A network namespace with its own /etc/netns/NAME tree."""
 
@@ -139,10 +162,13 @@ class Namespace:
     def netguard(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         """The netguard command inside the namespace (the installed one under autopkgtest)."""
         command = ["/usr/sbin/netguard"] if INSTALLED else ["/usr/bin/python3", "-m", "netguard"]
-        return run(
+        done = run(
             "ip", "netns", "exec", self.name, *command, *args,
             check=check, env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
         )  # fmt: skip
+        if args[:1] == ("status",) and "--json" in args and done.returncode == 0:
+            validate_status(done.stdout)  # every status --json of every test, held to the schema
+        return done
 
     def sysctl(self, key: str, value: int | str) -> None:
         self.exec("sysctl", "-q", "-w", f"{key}={value}")

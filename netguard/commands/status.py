@@ -20,6 +20,8 @@ from netguard.interfaces import DEFAULT_INTERFACES, IFUPDOWN, RULE_NAMES, Templa
 from netguard.prefixes.cache import CacheEntry, CacheError, read_entry
 from netguard.prefixes.prefix import BITS, FAMILY, Prefix, format_prefix
 
+SCHEMA_VERSION = 1  # of --json: docs/status.schema.json (/usr/share/netguard/status.schema.json)
+
 
 def _age_days(stamp: str) -> float | None:
     try:
@@ -99,6 +101,7 @@ def build(
     records = {key: wanted.record for key, wanted in current.items() if key[0] in names}
     entries = read_entries(config, {asn for record in records.values() for asn in record.asns})
     report: dict = {
+        "version": SCHEMA_VERSION,
         "interfaces": {},
         "routes": {},
         "cache": {},
