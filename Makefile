@@ -104,6 +104,7 @@ bench: deps  ## figures for the README (root for the namespace ones; bench.fallb
 	$(PYTHON) -m bench.fallback
 	$(PYTHON) -m bench.duplicate
 	$(PYTHON) -m bench.ipv4_dad
+	$(PYTHON) -m bench.metrics_hook
 	$(PYTHON) -m bench.boot_wait
 
 clean:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 DEFAULT_CONFIG_PATH = "/etc/netguard/netguard.conf"
 MAX_CONFIG_BYTES = 64 * 1024
 KNOWN_SOURCES = ("ripestat", "irr", "mirror")
+DEFAULT_METRICS_DIR = "/var/lib/prometheus/node-exporter"  # Debian's node_exporter textfile directory
 
 
 _DIGITS = frozenset("0123456789")
@@ -125,7 +126,16 @@ class Config(NamedTuple):
     irr_sources: str = "RIPE,ARIN,APNIC,LACNIC,AFRINIC"
     fetch_timeout: float = 20.0
     fetch_max_bytes: int = 16 * 1024 * 1024
-    metrics_dir: str = "/var/lib/prometheus/node-exporter"
+    metrics_dir: str = DEFAULT_METRICS_DIR
+
+    @property
+    def metrics_on(self) -> bool:
+        """Metrics-Dir set, and not the default where node_exporter is not installed
+        (checked without importing metrics.py: a hook with metrics off pays nothing for them)."""
+        import os
+
+        where = self.metrics_dir
+        return bool(where) and (where != DEFAULT_METRICS_DIR or os.path.lexists(where))
 
     @staticmethod
     def key(field_name: str) -> str:

@@ -82,7 +82,7 @@ def run_phase(run: HookRun) -> None:
 def _record(config: Config, ctx: HookContext, code: int) -> None:
     """The phase's outcome for `netguard status` and the metrics: failed (the line), warning
     (the last), or ok."""
-    from netguard import metrics, outcome
+    from netguard import outcome
 
     failed = [text for severity, text in log.said if severity == "failed"]
     warnings = [text for severity, text in log.said if severity == "warning"]
@@ -94,11 +94,16 @@ def _record(config: Config, ctx: HookContext, code: int) -> None:
     else:
         status, line = "ok", ""
     outcome.record(config.state_dir, ctx.iface, ctx.phase, status, line)
-    metrics.note_outcome(ctx.iface, ctx.phase, status)
+    if config.metrics_on:
+        from netguard import metrics
+
+        metrics.note_outcome(ctx.iface, ctx.phase, status)
 
 
 def _publish(config: Config, iface: str) -> None:
     """What this run noted for the metrics; a problem with Metrics-Dir is one warning, never a failure."""
+    if not config.metrics_on:
+        return
     from netguard import metrics
 
     metrics.report(iface, metrics.flush(config))

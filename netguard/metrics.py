@@ -27,15 +27,12 @@ import errno
 import os
 import stat
 
-from netguard.record import NamedTuple
-
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from netguard.config import Config
 
-DEFAULT_DIR = "/var/lib/prometheus/node-exporter"
 PREFIX, SUFFIX = "netguard_", ".prom"
 IFACE_FILE = "netguard_iface_"
 MAX_ASNS = 1000  # cache series: at most this many ASes (a label set stays bounded)
@@ -108,10 +105,7 @@ METRICS: dict[str, tuple[str, str]] = {
 }
 
 
-class Sample(NamedTuple):
-    name: str
-    labels: tuple[tuple[str, str], ...]
-    value: float
+Sample = tuple  # (name, ((label, value), ...), value): a plain tuple, no class to build at import
 
 
 class MetricsDirProblem(Exception):
@@ -119,7 +113,7 @@ class MetricsDirProblem(Exception):
 
 
 def sample(name: str, value: float, **labels: str) -> Sample:
-    return Sample(name, tuple(labels.items()), value)
+    return (name, tuple(labels.items()), value)
 
 
 def _label_value(text: str) -> str:
@@ -133,10 +127,11 @@ def _number(value: float) -> str:
 
 def series_key(one: Sample) -> str:
     """The series as the exposition format writes it: name{label="value",...}."""
-    if one.name not in METRICS:
-        raise KeyError(f"{one.name} is not declared in metrics.METRICS")
-    labels = ",".join(f'{key}="{_label_value(value)}"' for key, value in sorted(one.labels))
-    return f"{one.name}{{{labels}}}" if labels else one.name
+    name, pairs, _value = one
+    if name not in METRICS:
+        raise KeyError(f"{name} is not declared in metrics.METRICS")
+    labels = ",".join(f'{key}="{_label_value(value)}"' for key, value in sorted(pairs))
+    return f"{name}{{{labels}}}" if labels else name
 
 
 def _render_series(series: dict[str, float]) -> str:
@@ -153,7 +148,7 @@ def _render_series(series: dict[str, float]) -> str:
 
 def render(samples: Iterable[Sample]) -> str:
     """The exposition format: each metric's HELP and TYPE once, then its samples, sorted."""
-    return _render_series({series_key(one): one.value for one in samples})
+    return _render_series({series_key(one): one[2] for one in samples})
 
 
 def _parse(text: str) -> dict[str, float]:
@@ -177,10 +172,7 @@ def status_set(name: str, current: str, choices: tuple[str, ...], **labels: str)
 
 def directory(config: Config) -> str:
     """The directory to write in, or "" when metrics are off (or the default is absent)."""
-    where = config.metrics_dir
-    if not where or (where == DEFAULT_DIR and not os.path.lexists(where)):
-        return ""
-    return where
+    return config.metrics_dir if config.metrics_on else ""
 
 
 def _open_directory(where: str) -> int:
@@ -258,8 +250,15 @@ def _present(key: str) -> bool:
     return bool(name) and "/" not in name and name not in (".", "..") and _exists(name)
 
 
+_pruned = False  # once per process is enough: a hook run publishes up to three files
+
+
 def _prune(descriptor: int) -> None:
     """Remove the files of interfaces that are gone (the kernel's /sys/class/net says)."""
+    global _pruned
+    if _pruned:
+        return
+    _pruned = True
     for entry in os.listdir(descriptor):
         if entry.startswith(IFACE_FILE) and entry.endswith(SUFFIX):
             iface = entry[len(IFACE_FILE) : -len(SUFFIX)]
@@ -312,14 +311,17 @@ def publish(
                 except FileNotFoundError:
                     pass
             else:
+                before = _read(descriptor, name)
                 series = {}
                 if merge:  # what the file said, but of interfaces still there
-                    series = {k: v for k, v in _parse(_read(descriptor, name)).items() if _present(k)}
-                series.update((series_key(one), one.value) for one in samples)
+                    series = {k: v for k, v in _parse(before).items() if _present(k)}
+                series.update((series_key(one), one[2]) for one in samples)
                 for one in added:
                     key = series_key(one)
-                    series[key] = series.get(key, 0) + one.value
-                _write(descriptor, where, name, _render_series(series))
+                    series[key] = series.get(key, 0) + one[2]
+                text = _render_series(series)
+                if text != before:  # the same lines again (ifup again): no rename
+                    _write(descriptor, where, name, text)
             _prune(descriptor)
         finally:
             os.close(descriptor)

@@ -206,10 +206,10 @@ def _publish(
     """netguard_routes.prom: the interfaces' reject routes after the change (the series of
     families not changed are kept from the file); netguard_probe.prom: the probe verdicts of
     the interfaces that still want probes. Both under the lock: one writer at a time."""
-    from netguard import metrics, probing
-
-    if not metrics.directory(config):
+    if not config.metrics_on:
         return
+    from netguard import metrics, probestate
+
     samples = []
     for family, per_iface in counts.items():
         for name, (wanted, missing) in per_iface.items():
@@ -219,7 +219,9 @@ def _publish(
                 )
     problem = metrics.publish(config, "routes", samples, merge=True)
     targets = {name: w.record.probes for (name, _family), w in now.items() if w.record.probes}
-    problem = problem or metrics.publish(config, "probe", probing.metric_samples(config.state_dir, targets))
+    problem = problem or metrics.publish(
+        config, "probe", probestate.metric_samples(config.state_dir, targets)
+    )
     metrics.report(iface, problem)
 
 
@@ -227,9 +229,9 @@ def probe_withdrawn(config: Config, record: wants.StanzaRecord, iface: str) -> b
     """reject-asn-probe found the ASes reachable through the interface: its routes are withdrawn."""
     if not record.probes:
         return False
-    from netguard import probing
+    from netguard import probestate
 
-    return probing.withdrawn(probing.load(config.state_dir, iface))
+    return probestate.withdrawn(probestate.load(config.state_dir, iface))
 
 
 def inputs(config: Config, record: wants.StanzaRecord, protected: Protected, iface: str) -> str:
@@ -329,10 +331,10 @@ def apply_stanza(
 
 def withdraw(config: Config, iface: str, families: list[str]) -> list[Outcome]:
     """The interface goes down: it wants nothing, whatever its stanza says now (and its probe verdict goes)."""
-    from netguard import probing
+    from netguard import probestate
 
     def decide(_current: dict[wants.Key, wants.Wants], _protected: Protected) -> Changes:
-        probing.clear(config.state_dir, iface)
+        probestate.clear(config.state_dir, iface)
         return dict.fromkeys((iface, f) for f in families)
 
     outcomes = transaction(config, iface, decide, families)
@@ -364,7 +366,7 @@ def reapply_all(config: Config) -> list[Outcome]:
 def probed(config: Config, iface: str, reachable: bool, line: str) -> tuple[bool, str] | None:
     """A probe round's result, under the lock: (routes withdrawn now, the verdict) when the verdict
     changed, else None. An interface that went down meanwhile is left alone."""
-    from netguard import probing
+    from netguard import probestate
 
     changed: list[tuple[bool, str]] = []
 
@@ -372,11 +374,11 @@ def probed(config: Config, iface: str, reachable: bool, line: str) -> tuple[bool
         mine = {key: value for key, value in current.items() if key[0] == iface and value.record.probes}
         if not mine:
             return {}  # ifdown ran while we probed: the result is no one's
-        before = probing.load(config.state_dir, iface)
-        after = probing.next_state(before, reachable, line)
-        probing.save(config.state_dir, iface, after)
-        if probing.withdrawn(before) != probing.withdrawn(after):
-            changed.append((probing.withdrawn(after), after.verdict))
+        before = probestate.load(config.state_dir, iface)
+        after = probestate.next_state(before, reachable, line)
+        probestate.save(config.state_dir, iface, after)
+        if probestate.withdrawn(before) != probestate.withdrawn(after):
+            changed.append((probestate.withdrawn(after), after.verdict))
         record = next(iter(mine.values())).record
         return replan(config, iface, sorted(family for _i, family in mine), record)(current, protected)
 

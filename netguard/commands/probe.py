@@ -26,7 +26,7 @@ class Stop(BaseException):
 
 
 def run(args: argparse.Namespace) -> int:
-    from netguard import probing, reconcile, wants
+    from netguard import probestate, probing, reconcile, wants
 
     def stop(_signum: int, _frame: object) -> None:
         raise Stop
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
                     now_withdrawn, verdict = changed
                     what = "withdrawn" if now_withdrawn else "installed again"
                     message = (
-                        f"targets {verdict} through {iface} {probing.ROUNDS_TO_FLIP} rounds in a row: "
+                        f"targets {verdict} through {iface} {probestate.ROUNDS_TO_FLIP} rounds in a row: "
                         f"reject routes {what} ({line})"
                     )
                     print(log.line(iface, "reject-asn-probe", message))

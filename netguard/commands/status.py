@@ -162,9 +162,9 @@ def build(
                 "because": "static option",
             }
             if record.probes:
-                from netguard import probing
+                from netguard import probestate
 
-                probe = probing.load(config.state_dir, name)
+                probe = probestate.load(config.state_dir, name)
                 entry["reject"][family]["probe"] = {
                     "targets": list(record.probes),
                     "verdict": probe.verdict,
@@ -173,7 +173,7 @@ def build(
                 }
                 entry["reject"][family]["because"] = (
                     "withdrawn: the probe targets answer through this interface"
-                    if probing.withdrawn(probe)
+                    if probestate.withdrawn(probe)
                     else f"static option, kept by the probe ({probe.verdict})"
                 )
         report["interfaces"][name] = entry

@@ -87,3 +87,11 @@ def test_the_man_pages_phases_section_is_the_declared_steps():
         assert listed == [
             f"{s.option}{' [--all]' if s.meta else ''} ({s.policy}): {s.does}" for s in steps_of(phase)
         ], phase
+
+
+def test_every_metric_is_in_netguard_8_with_its_type_and_help():
+    from netguard import metrics
+
+    page = plain(man_page("netguard", 8))
+    for name, (kind, text) in metrics.METRICS.items():
+        assert f"\n{name}\n({kind}) {text}" in page.replace("\n" + text, " " + text), name

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from netguard import metrics
-from netguard.config import Config
+from netguard.config import DEFAULT_METRICS_DIR, Config
 from tests.prometheus import parse, value
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process():
+    """Each test as a new process would be: nothing noted, nothing pruned yet."""
+    metrics.noted.clear()
+    metrics._pruned = False
 
 
 def config(where) -> Config:
@@ -42,7 +51,7 @@ def test_every_metric_has_help_and_type_once_and_undeclared_names_are_refused():
 
 def test_the_default_directory_is_used_only_when_it_exists_and_empty_turns_metrics_off(tmp_path):
     assert metrics.directory(Config(metrics_dir="")) == ""
-    if not os.path.lexists(metrics.DEFAULT_DIR):
+    if not os.path.lexists(DEFAULT_METRICS_DIR):
         assert metrics.directory(Config()) == ""
     assert metrics.directory(config(tmp_path / "absent")) == str(
         tmp_path / "absent"
