@@ -177,7 +177,8 @@ def transaction(
             for name, f in current:  # gone down: its series read 0
                 if f == family:
                     counts[family].setdefault(name, (0, 0))
-        _publish(config, iface, counts, after)
+        probes = any(w.record.probes for w in (*current.values(), *after.values()))
+        _publish(config, iface, counts, after, probes)
     return outcomes
 
 
@@ -202,13 +203,15 @@ def _publish(
     iface: str,
     counts: dict[str, dict[str, tuple[int, int]]],
     now: dict[wants.Key, wants.Wants],
+    probes: bool,
 ) -> None:
     """netguard_routes.prom: the interfaces' reject routes after the change (the series of
     families not changed are kept from the file); netguard_probe.prom: the probe verdicts of
-    the interfaces that still want probes. Both under the lock: one writer at a time."""
+    the interfaces that still want probes (when some interface wanted or wants any: else the
+    file already says none). Both under the lock: one writer at a time."""
     if not config.metrics_on:
         return
-    from netguard import metrics, probestate
+    from netguard import metrics
 
     samples = []
     for family, per_iface in counts.items():
@@ -218,10 +221,13 @@ def _publish(
                     metrics.sample("netguard_reject_routes", value, iface=name, family=family, state=what)
                 )
     problem = metrics.publish(config, "routes", samples, merge=True)
-    targets = {name: w.record.probes for (name, _family), w in now.items() if w.record.probes}
-    problem = problem or metrics.publish(
-        config, "probe", probestate.metric_samples(config.state_dir, targets)
-    )
+    if probes:
+        from netguard import probestate
+
+        targets = {name: w.record.probes for (name, _family), w in now.items() if w.record.probes}
+        problem = problem or metrics.publish(
+            config, "probe", probestate.metric_samples(config.state_dir, targets)
+        )
     metrics.report(iface, problem)
 
 
