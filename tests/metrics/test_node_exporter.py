@@ -114,3 +114,37 @@ def test_a_scrape_follows_ifup_refresh_probe_ifdown_and_a_deleted_interface(flee
     assert not [key for key in seen if ("iface", "eth0") in key[1]], seen
     assert value(seen, "netguard_cache_prefixes", asn="AS64500", source="import", family="inet6") == 2
     assert sorted(os.listdir(where)) == ["netguard_cache.prom", "netguard_probe.prom", "netguard_routes.prom"]
+
+
+def test_duplicates_at_boot_are_counted_and_the_failed_interface_named(make_host, make_namespace, tmp_path):
+    """`ifup -a` with wait-dad on two interfaces, one of whose addresses the peer holds, and
+    an ipv4-dad conflict on a third: the counters and outcomes a fleet alerts on."""
+    where = tmp_path / "textfile"
+    where.mkdir()
+    where.chmod(0o755)
+    host = make_host("ngm", f"Metrics-Dir: {where}\n")
+    peer = make_namespace("ngp")
+    for index in range(3):
+        veth(host, f"eth{index}", peer, f"eth{index}")
+        peer.exec("ip", "link", "set", f"eth{index}", "up")
+    peer.exec("ip", "-6", "addr", "add", "2001:db8:1::1/64", "dev", "eth1", "nodad")
+    peer.exec("ip", "addr", "add", "192.0.2.10/24", "dev", "eth2")
+    stanzas = "".join(
+        f"auto eth{index}\niface eth{index} inet6 manual\n"
+        f"    up ip -6 addr add 2001:db8:{index}::1/64 dev eth{index}\n    wait-dad 10\n"
+        for index in (0, 1)
+    )
+    stanzas += "auto eth2\niface eth2 inet static\n    address 192.0.2.10/24\n    ipv4-dad on\n    ipv4-dad-failure warn\n"
+    host.write_interfaces(stanzas)
+    with prometheus.node_exporter(host, where) as url:
+        done = host.exec("ifup", "-a", "--state-dir", host.state_dir, check=False, timeout=120)
+        assert done.returncode != 0, done.stderr
+        seen = scrape(host, url)
+    assert value(seen, "netguard_dad_failures_total", iface="eth1", family="inet6") == 1, seen
+    assert value(seen, "netguard_hook_outcome", iface="eth1", phase="post-up", status="failed") == 1
+    assert value(seen, "netguard_hook_outcome", iface="eth0", phase="post-up", status="ok") == 1
+    assert value(seen, "netguard_wait_seconds", iface="eth1", where="run_end") is not None
+    assert value(seen, "netguard_dad_failures_total", iface="eth0", family="inet6") is None
+    assert value(seen, "netguard_dad_failures_total", iface="eth2", family="inet") == 1
+    assert value(seen, "netguard_ipv4_dad_in_use", iface="eth2", address="192.0.2.10") == 1
+    assert value(seen, "netguard_hook_outcome", iface="eth2", phase="pre-up", status="warning") == 1
