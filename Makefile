@@ -21,18 +21,21 @@ IRRD := out/irrd-venv/bin/irrd
 CORPUS := out/corpus/.unpacked
 DEB := out/netguard_$(VERSION)_all.deb
 BOOT_ROOT := out/boot-root/$(shell . /etc/os-release && echo $$VERSION_CODENAME)
+BOOT_ROOT_IFUPDOWN2 := out/boot-root/trixie-ifupdown2
 
 check: deps $(IMPLEMENTATIONS) $(IRRD) $(CORPUS) $(PROMETHEUS) boot-root  ## every tier: unit, netns, ifupdown (with IRRd 4), ifupdown-ng, ifupdown2, a real boot (root)
 	NETGUARD_IFUPDOWN_NG=$(CURDIR)/out/ifupdown-ng NETGUARD_IFUPDOWN2=$(CURDIR)/out/ifupdown2 \
-	  NETGUARD_PROMETHEUS=$(CURDIR)/out/prometheus NETGUARD_BOOT_ROOT=$(CURDIR)/$(BOOT_ROOT) $(PYTHON) -m pytest -ra tests
+	  NETGUARD_PROMETHEUS=$(CURDIR)/out/prometheus NETGUARD_BOOT_ROOT=$(CURDIR)/$(BOOT_ROOT) \
+	  NETGUARD_BOOT_ROOT_IFUPDOWN2=$(CURDIR)/$(BOOT_ROOT_IFUPDOWN2) $(PYTHON) -m pytest -ra tests
 
 # The boot tier boots a Debian root with the .deb of this checkout installed
 # (systemd-nspawn): the package is rebuilt when a file it ships changed.
 $(DEB): $(shell git ls-files netguard ifupdown-hooks debian docs pyproject.toml 2>/dev/null)
 	$(MAKE) deb
 
-boot-root: $(DEB)  ## the boot tier's Debian root (mmdebstrap, kept under out/) with the package installed
+boot-root: $(DEB)  ## the boot tier's Debian roots (mmdebstrap, kept under out/) with the package installed
 	tests/boot/make-root $(CURDIR)/$(BOOT_ROOT) $(DEB)
+	tests/boot/make-root $(CURDIR)/$(BOOT_ROOT_IFUPDOWN2) $(DEB) trixie ifupdown2
 
 # ifupdown-ng and ifupdown2 conflict with ifupdown, so their Debian packages
 # are unpacked, not installed, and the hooks are tested under all three.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -24,6 +25,8 @@ from tests.conftest import require
 from tests.sandbox import run, unique_name
 
 ROOT = Path(os.environ.get("NETGUARD_BOOT_ROOT", "/nonexistent"))
+# Debian 13 with ifupdown2 instead of ifupdown, netguard's addon enabled (make boot-root).
+IFUPDOWN2_ROOT = Path(os.environ.get("NETGUARD_BOOT_ROOT_IFUPDOWN2", "/nonexistent"))
 BOOTED_WITHIN = 60  # seconds for systemd to finish starting units
 BOOTS = 3
 
@@ -42,21 +45,21 @@ def interfaces(options: str = "", extra: int = 0) -> str:
     return text
 
 
-def write_in_root(relative: str, text: str) -> None:
+def write_in_root(relative: str, text: str, root: Path = ROOT) -> None:
     """Through paths resolved inside the root: a link there (sites-enabled/default) is removed,
     never followed to the host's file."""
-    path = ROOT / relative
+    path = root / relative
     if path.is_symlink():
         path.unlink()
     path.write_text(text)
 
 
 class Container:
-    def __init__(self, netns: str, extra: int, before=None) -> None:
+    def __init__(self, netns: str, extra: int, before=None, root: Path = ROOT) -> None:
         self.netns = netns
         veths = [f"--network-veth-extra=vx{index}:host{index}" for index in range(1, 1 + extra)]
         self.process = subprocess.Popen(
-            ["nsenter", f"--net=/run/netns/{netns}", "systemd-nspawn", "-D", str(ROOT), "--boot",
+            ["nsenter", f"--net=/run/netns/{netns}", "systemd-nspawn", "-D", str(root), "--boot",
              "--machine=netguard", "--network-veth", *veths, "--register=no", "--keep-unit",
              "--volatile=overlay", "--quiet"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -115,10 +118,9 @@ class Container:
             self.process.wait(timeout=10)
 
 
-@pytest.fixture
-def boot(tmp_path):
-    if not (ROOT / "usr/lib/netguard/netguard").exists():
-        require(f"NETGUARD_BOOT_ROOT ({ROOT}) is no root with netguard installed (make boot-root makes one)")
+def _booter(root: Path, variable: str):
+    if not (root / "usr/lib/netguard/netguard").exists():
+        require(f"{variable} ({root}) is no root with netguard installed (make boot-root makes one)")
     if not Path("/usr/bin/systemd-nspawn").exists():
         require("systemd-nspawn (package systemd-container) is not installed")
     netns = unique_name("ngboot")
@@ -126,9 +128,9 @@ def boot(tmp_path):
     started: list[Container] = []
 
     def booted(interfaces_text: str, extra: int = 0, before=None) -> Container:
-        write_in_root("etc/network/interfaces", interfaces_text)
-        write_in_root("etc/nginx/sites-enabled/default", NGINX)
-        container = Container(netns, extra, before)
+        write_in_root("etc/network/interfaces", interfaces_text, root)
+        write_in_root("etc/nginx/sites-enabled/default", NGINX, root)
+        container = Container(netns, extra, before, root)
         started.append(container)
         container.wait_booted()
         return container
@@ -137,6 +139,16 @@ def boot(tmp_path):
     for container in started:
         container.stop()
     run("ip", "netns", "del", netns, check=False)
+
+
+@pytest.fixture
+def boot():
+    yield from _booter(ROOT, "NETGUARD_BOOT_ROOT")
+
+
+@pytest.fixture
+def boot_ifupdown2():
+    yield from _booter(IFUPDOWN2_ROOT, "NETGUARD_BOOT_ROOT_IFUPDOWN2")
 
 
 def network_online_after(container: Container) -> float:
@@ -204,3 +216,101 @@ def test_a_duplicate_address_at_boot_fails_networking_visibly(boot):
     assert "host0: wait-dad: duplicate address 2001:db8::1" in journal, journal
     report = json.loads(container.exec("netguard", "status", "--json", check=True).stdout)["interfaces"]
     assert report["host0"]["outcomes"]["post-up"]["status"] == "failed"
+
+
+MIRROR_SITE = "server {\n    listen 127.0.0.1:8080;\n    root /var/www/mirror;\n}\n"
+REJECT_CONF = "Reject-Allow-Special: yes\nRefresh-Sources: mirror\nMirror-Url: http://127.0.0.1:8080\n"
+
+
+def in_root(*argv: str) -> None:
+    run("chroot", str(ROOT), *argv)
+
+
+@pytest.fixture
+def reject_root(boot):
+    """The root made ready for reject-asn at boot, undone afterwards: a cache entry of one
+    prefix; a mirror (the container's own nginx) serving an entry of two, where netguard.conf
+    points refresh; node_exporter's textfile directory (so the units write metrics)."""
+    conf = ROOT / "etc/netguard/netguard.conf"
+    saved = conf.read_text()
+    made = [ROOT / "var/www/mirror", ROOT / "var/lib/prometheus", ROOT / "etc/nginx/sites-enabled/mirror"]
+    try:
+        (ROOT / "tmp/ng-two").write_text("2001:db8:f00::/48\n2001:db8:f10::/48\n")
+        (ROOT / "tmp/ng-one").write_text("2001:db8:f00::/48\n")
+        in_root("/usr/sbin/netguard", "import", "64500", "/tmp/ng-two")
+        (ROOT / "var/www/mirror").mkdir(mode=0o755)
+        shutil.copy(ROOT / "var/cache/netguard/AS64500", ROOT / "var/www/mirror/AS64500")
+        os.chmod(ROOT / "var/www/mirror/AS64500", 0o644)
+        in_root("/usr/sbin/netguard", "import", "--force", "64500", "/tmp/ng-one")
+        conf.write_text(saved + REJECT_CONF)
+        (ROOT / "var/lib/prometheus/node-exporter").mkdir(parents=True, mode=0o755)
+        write_in_root("etc/nginx/sites-enabled/mirror", MIRROR_SITE)
+        yield
+    finally:
+        conf.write_text(saved)
+        for path in made:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            elif path.exists() or path.is_symlink():
+                path.unlink()
+        for leftover in ("var/cache/netguard/AS64500", "tmp/ng-one", "tmp/ng-two"):
+            (ROOT / leftover).unlink(missing_ok=True)
+        shutil.rmtree(ROOT / "var/cache/netguard/refresh", ignore_errors=True)
+
+
+def test_reject_asn_at_boot_with_the_probe_and_refresh_timers(boot, reject_root):
+    options = "    wait-dad 5\n    reject-asn 64500\n    reject-asn-probe [2001:db8:f00::10]:443\n"
+    container = boot(interfaces(options))
+    routes = container.exec("ip", "-6", "route", "show", "proto", "netguard").stdout
+    assert "unreachable 2001:db8:f00::/48" in routes and "2001:db8:f10::" not in routes, routes
+    assert nginx_bound(container)
+    for timer in ("netguard-probe.timer", "netguard-refresh.timer"):
+        assert container.exec("systemctl", "is-active", timer).stdout.strip() == "active", timer
+    # Neither service stands between boot and network-online.target: DAD is all it waited for.
+    assert network_online_after(container) < 3.0
+    for service in ("netguard-refresh.service", "netguard-probe.service"):
+        ran = container.exec("systemctl", "start", service)
+        shown = container.exec("systemctl", "show", "-p", "Result", "-p", "ActiveState", service).stdout
+        journal = container.exec("journalctl", "-b", "-u", service, "--no-pager").stdout
+        assert ran.returncode == 0 and "Result=success" in shown and "ActiveState=inactive" in shown, journal
+        assert "Traceback" not in journal and "warning" not in journal.lower(), journal
+    routes = container.exec("ip", "-6", "route", "show", "proto", "netguard").stdout
+    assert "unreachable 2001:db8:f10::/48" in routes, routes  # refresh fetched the mirror's two, applied
+    report = json.loads(container.exec("netguard", "status", "--json", check=True).stdout)
+    probe = report["interfaces"]["host0"]["reject"]["inet6"]["probe"]
+    assert probe["last"] and "[2001:db8:f00::10]:443" in probe["last"], probe
+    assert report["cache"]["AS64500"]["source"] == "mirror:import:/tmp/ng-two", report["cache"]
+    written = container.exec("ls", "/var/lib/prometheus/node-exporter").stdout.split()
+    assert written == ["netguard_cache.prom", "netguard_iface_host0.prom", "netguard_probe.prom",
+                       "netguard_routes.prom"], written  # fmt: skip
+
+
+IFUPDOWN2_INTERFACES = (
+    "auto lo\niface lo inet loopback\n\n"
+    "auto host0\niface host0\n    up ip -6 addr add 2001:db8::1/64 dev host0\n    wait-dad 5\n"
+)
+
+
+def test_ifupdown2_with_the_addon_at_boot_nginx_starts_with_wait_dad(boot_ifupdown2):
+    """Debian 13, ifupdown2 (networking.service is its own), netguard's addon enabled. The
+    control boots without netguard's networking.service drop-in: ifupdown2's unit is not ordered
+    before network-online.target, so nginx starts while ifup -a runs, wait-dad or not."""
+    dropin = IFUPDOWN2_ROOT / "usr/lib/systemd/system/networking.service.d/netguard.conf"
+    saved = dropin.read_text()
+    dropin.unlink()
+    try:
+        container = boot_ifupdown2(IFUPDOWN2_INTERFACES)
+        assert not nginx_bound(container)
+        container.stop()
+    finally:
+        dropin.write_text(saved)
+    for _ in range(2):
+        container = boot_ifupdown2(IFUPDOWN2_INTERFACES)
+        assert container.exec("systemctl", "is-active", "networking").stdout.strip() == "active"
+        before = container.exec("systemctl", "show", "-p", "Before", "networking.service").stdout
+        assert "network-online.target" in before, before
+        assert nginx_bound(container)
+        report = json.loads(container.exec("netguard", "status", "--json", check=True).stdout)["interfaces"]
+        assert report["host0"]["outcomes"]["post-up"]["status"] == "ok", report
+        assert report["host0"]["waits"]["wait-dad"]["status"] == "at the interface", report
+        container.stop()
