@@ -108,6 +108,7 @@ bench: deps  ## figures for the README (root for the namespace ones; bench.fallb
 	$(PYTHON) -m bench.duplicate
 	$(PYTHON) -m bench.ipv4_dad
 	$(PYTHON) -m bench.metrics_hook
+	$(PYTHON) -m bench.boot_wait_ifupdown2
 	$(PYTHON) -m bench.boot_wait
 
 clean:

@@ -16,18 +16,32 @@ one line per operation (netguard-interfaces(5)):
 Without it, the hooks run as scripts and the journal (`journalctl -t
 netguard`) and `netguard status` are where failures show.
 
+`ifup -a` (networking.service): ifupdown2 runs every interface's pre-up, up
+and post-up before the next interface's, so each wait-dad would wait in
+turn. Under -a the addon does what ifupdown 0.8 does for its hooks: it
+runs the hook once with IFACE=--all before the first interface (which marks
+the run: each interface's wait then defers) and once after the last, when
+the process exits (atexit: ifupdown2 calls no addon at the end of a run),
+where one wait covers every interface; if that wait fails an interface
+whose policy is `fail`, the addon makes ifup exit 1, as ifupdown 0.8 would.
+
 Everything but ifupdown2's calling convention is the netguard package's
 (netguard/ifupdown2.py); this module is named so that it can import it.
 """
 
+import atexit
+import logging
 import os
 import subprocess
+import sys
 import tempfile
 from typing import ClassVar
 
 try:
+    from ifupdown2.ifupdown import ifupdownflags
     from ifupdown2.ifupdownaddons.modulebase import moduleBase
 except (ImportError, ModuleNotFoundError):
+    from ifupdown import ifupdownflags
     from ifupdownaddons.modulebase import moduleBase
 
 from netguard import ifupdown2 as netguard
@@ -42,6 +56,7 @@ class netguard_ifupdown2(moduleBase):  # ifupdown2 finds the class by the module
     def __init__(self, *args, **kwargs):
         moduleBase.__init__(self, *args, **kwargs)
         self._failed = set()  # interfaces whose pre-up failed in this run
+        self._run_begun = False  # `ifup -a`: the --all pre-up ran, the --all post-up is due at exit
 
     def run(self, ifaceobj, operation, query_ifaceobj=None, **extra_args):
         if operation == "query-checkcurr":
@@ -62,6 +77,10 @@ class netguard_ifupdown2(moduleBase):  # ifupdown2 finds the class by the module
         script = hook_script(operation)
         if not os.access(script, os.X_OK):
             return  # as ifupdown2 does with a script that is not there
+        if operation in ("pre-up", "up") and ifupdownflags.flags.ALL and not self._run_begun:
+            self._run_begun = True
+            self._all("pre-up")
+            atexit.register(self._end_run)
         if operation == "up" and ifaceobj.name in self._failed:
             self._failed.discard(ifaceobj.name)
             return  # pre-up failed: under ifupdown, ifup would have stopped there
@@ -76,16 +95,8 @@ class netguard_ifupdown2(moduleBase):  # ifupdown2 finds the class by the module
             MODE="start" if "up" in operation else "stop",
             PHASE=operation,
         )
-        # The hook bounds its own waits and fetches (every one has a deadline). Its
-        # stderr goes to a file, not a pipe: a watcher it leaves running (wait-dad's,
-        # until post-up) keeps stderr open and must not hold ifup.
-        with tempfile.TemporaryFile() as said:
-            done = subprocess.run(
-                [script], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=said
-            )
-            said.seek(0)
-            lines = [line for line in said.read().decode("utf-8", "replace").splitlines() if line.strip()]
-        if done.returncode == 0:
+        returncode, lines = run_hook(script, env)
+        if returncode == 0:
             for line in lines:
                 self.logger.warning(line)
             return
@@ -93,13 +104,48 @@ class netguard_ifupdown2(moduleBase):  # ifupdown2 finds the class by the module
             self._failed.add(ifaceobj.name)
         for line in lines[:-1]:
             self.logger.warning(line)
-        fallback = f"netguard: {ifaceobj.name}: {operation} failed (exit {done.returncode}); see journalctl -t netguard"
+        fallback = (
+            f"netguard: {ifaceobj.name}: {operation} failed (exit {returncode}); see journalctl -t netguard"
+        )
         raise Exception(lines[-1] if lines else fallback)
+
+    def _all(self, operation):
+        """The hook as ifupdown 0.8 runs it before and after all interfaces of `ifup -a`."""
+        env = dict(os.environ)
+        env.update(
+            IFACE="--all", LOGICAL="--all", ADDRFAM="meta", METHOD="none", MODE="start", PHASE=operation
+        )
+        return run_hook(hook_script(operation), env)
+
+    def _end_run(self):
+        """atexit, after ifupdown2 has done every interface: one wait for all that deferred theirs."""
+        returncode, lines = self._all("up")
+        for line in lines if returncode else ():
+            self.logger.error(line)
+        for line in () if returncode else lines:
+            self.logger.warning(line)
+        if returncode:
+            sys.stdout.flush()
+            logging.shutdown()
+            os._exit(1)  # the status ifupdown2 already chose cannot be changed otherwise
 
     def _check(self, ifaceobj, query_ifaceobj):
         """`ifquery --check`: each option a netguard feature can judge against the running kernel."""
         for option, value, holds in netguard.check(ifaceobj.name, ifaceobj.get_attr_value):
             query_ifaceobj.update_config_with_status(option, value, 0 if holds else 1)
+
+
+def run_hook(script, env):
+    """(exit status, its non-blank lines). The hook bounds its own waits and fetches (every
+    one has a deadline). Its stderr goes to a file, not a pipe: a watcher it leaves running
+    (wait-dad's, until post-up) keeps stderr open and must not hold ifup."""
+    with tempfile.TemporaryFile() as said:
+        done = subprocess.run(
+            [script], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=said
+        )
+        said.seek(0)
+        lines = [line for line in said.read().decode("utf-8", "replace").splitlines() if line.strip()]
+    return done.returncode, lines
 
 
 def hook_script(operation):

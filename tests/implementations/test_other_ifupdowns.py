@@ -76,7 +76,7 @@ class Implementation:
     def command(self, verb: str, *args: str) -> list[str]:
         if self.name == "ifupdown-ng":
             return [str(program(self.tree, verb)), "-E", f"{self.tree}/usr/libexec/ifupdown-ng",
-                    "-S", f"{self.host.state_dir}/ng.state", "eth0"]  # fmt: skip
+                    "-S", f"{self.host.state_dir}/ng.state", *(args or ("eth0",))]  # fmt: skip
         # ifupdown2 locks /run/network/.lock: give it a private /run instead of the host's,
         # and a private /dev/log, to see what the journal would get.
         logs = self.logs / str(len(list(self.logs.glob("*"))) if self.logs.exists() else 0)
