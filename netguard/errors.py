@@ -7,6 +7,8 @@ line on stderr and one exit code.
 
 from __future__ import annotations
 
+import os
+
 EXIT_OK = 0
 EXIT_FAILURE = 1  # the thing asked for did not happen (DAD failed, timeout)
 EXIT_CONFIG = 2  # bad option value or configuration file
@@ -58,8 +60,48 @@ def escaped(line: str) -> str:
     return "".join(char if char.isprintable() else repr(char)[1:-1] for char in line)
 
 
+# An OSError on a path netguard reads or writes is planned for, whatever call raised it: the
+# path and what to do, by errno (a read-only or full State-Dir, a directory where a file goes).
+_FIXES = {
+    "EROFS": "the file system is read-only; make it writable, or move State-Dir/Cache-Dir "
+    "(/etc/netguard/netguard.conf) to one that is",
+    "ENOSPC": "the file system is full; free space on it",
+    "EDQUOT": "the disk quota is used up; free space or raise the quota",
+    "EISDIR": "a directory stands where netguard keeps a file; remove it",
+    "ENOTDIR": "a file stands where netguard needs a directory (or above it); remove it",
+    "ENOTEMPTY": "a leftover directory stands in the way; remove it",
+    "EEXIST": "a leftover stands in the way; remove it",
+    "EACCES": "permission denied; run as root, or check its owner and mode",
+    "EPERM": "not permitted; run as root, or check its owner and attributes (lsattr)",
+    "ELOOP": "a symlink stands there; netguard does not follow links here: remove it",
+    "EMLINK": "too many links in that directory; remove leftovers from it",
+}
+
+
+def planned(err: BaseException) -> str | None:
+    """The one line for an OSError naming a path, or None when it names none."""
+    import errno
+
+    if not isinstance(err, OSError) or not err.filename or err.errno is None:
+        return None
+    fix = _FIXES.get(errno.errorcode.get(err.errno, ""))
+    if fix is None:
+        return None
+    path = os.fsdecode(err.filename)
+    other = f" -> {os.fsdecode(err.filename2)}" if err.filename2 else ""
+    return f"{shown_path(path)}{other}: {err.strerror}; {fix}"
+
+
+def shown_path(path: str) -> str:
+    return escaped(path) if len(path) <= 300 else escaped(path[:200]) + "..."
+
+
 def unexpected(err: BaseException) -> str:
-    """One line for an exception nobody planned for; the traceback goes to the journal."""
+    """One line for an exception: a planned OSError's path and fix (planned()), else what nobody
+    planned for, said as such; the traceback goes to the journal."""
+    known = planned(err)
+    if known:
+        return known
     detail = " ".join(str(err).split())[:MAX_SHOWN_VALUE]
     return (
         f"unexpected {type(err).__name__}"

@@ -155,11 +155,13 @@ def write_atomic(directory: str, name: str, data: bytes, mode: int = 0o644, sync
             if sync:
                 os.fsync(handle.fileno())
         os.rename(temp, path)
-    except BaseException:
+    except BaseException as err:
         try:
             os.unlink(temp)
         except OSError:
             pass
+        if isinstance(err, OSError) and not err.filename:  # write() and fsync() name no path
+            raise OSError(err.errno, err.strerror, path) from None
         raise
     if sync:
         folder = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)

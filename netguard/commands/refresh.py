@@ -168,6 +168,19 @@ def from_stage(config: Config, stage: str, force: bool) -> list[tuple[int, tuple
     return results
 
 
+def refuse_cache_as_stage(config: Config, stage: str) -> None:
+    """The fetch step empties its staging directory first: never the cache (or a directory
+    holding it), which would lose every entry before a single answer came."""
+    staged, cache = os.path.realpath(stage), os.path.realpath(config.cache_dir)
+    if staged == cache or cache.startswith(staged.rstrip("/") + "/"):
+        raise OptionError(
+            f"--stage {stage} is Cache-Dir or holds it ({config.cache_dir}); staging there would delete "
+            "the cached entries; name a directory of its own (the service uses /var/cache/netguard-staging)",
+            "",
+            "refresh",
+        )
+
+
 def clear_stage(stage: str) -> None:
     """The fetch step starts from an empty staging directory: nothing stale is applied later."""
     for asn in cached_asns(stage):
@@ -201,6 +214,7 @@ def run(args: argparse.Namespace) -> int:
         except BadValue as err:
             raise OptionError(f"bad AS number; {err}", "", "refresh") from None
         if args.stage:
+            refuse_cache_as_stage(config, args.stage)
             clear_stage(args.stage)
         if not asns:
             print(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -89,3 +90,24 @@ def test_a_single_ifup_under_ifupdown2_waits_for_itself(ifupdown2):
     assert host.exec("ip", "-6", "-o", "addr", "show", "tentative").stdout == ""
     report = json.loads(host.netguard("status", "--json").stdout)["interfaces"]
     assert report["eth1"]["waits"]["wait-dad"]["status"] == "at the interface", report["eth1"]
+
+
+def test_kill_9_in_the_middle_of_ifup_all_then_ifup_all_again_behaves_as_a_first_boot(ifupdown2):
+    host = ifupdown2.host
+    host.write_interfaces(stanzas(4))
+    killed = subprocess.Popen(["ip", "netns", "exec", host.name, *ifupdown2.command("ifup", "-a")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 10
+    while "2001:db8:1::1" not in host.exec("ip", "-6", "-o", "addr", "show").stdout:
+        assert time.monotonic() < deadline and killed.poll() is None, "ifup -a never reached eth1"
+        time.sleep(0.02)
+    host.kill(b"bin/ifup")  # ifupdown2 mid-run: its --all mark and two interfaces' waits are left
+    killed.wait(timeout=10)
+    host.exec(*ifupdown2.command("ifdown", "-a"), check=False)
+    done, took, unusable = ifup_all(ifupdown2)
+    assert done.returncode == 0, done.stderr
+    assert unusable == "", unusable
+    report = json.loads(host.netguard("status", "--json").stdout)["interfaces"]
+    for index in range(4):
+        assert report[f"eth{index}"]["waits"]["wait-dad"]["status"] == "at the end of the ifup -a run"
+    assert took < 4 * 1.1, took

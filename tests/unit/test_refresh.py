@@ -264,3 +264,16 @@ def test_mirror_reads_another_hosts_cache_entries(tmp_path, ripestat, static_ser
     (served / "netguard" / "AS64500").write_text("ASN: 64500\nIPv6:\n 2a0b:8000::%eth0/32\n")
     result = refresh(configure(reading, ripestat, sources="mirror", extra=f"Mirror-Url: {base}\n"), "64500")
     assert result.returncode == 1 and "is not a prefix; refused" in result.stderr
+
+
+@pytest.mark.parametrize("where", ["cache", "."], ids=["the cache itself", "a directory holding it"])
+def test_the_fetch_step_never_stages_into_the_cache(tmp_path, ripestat, where):
+    config = configure(tmp_path, ripestat)
+    assert refresh(config, "64500").returncode == 0
+    before = cached(tmp_path, 64500)
+    done = refresh(config, "--stage", str(tmp_path / where), "64501")
+    assert done.returncode != 0 and "staging there would delete the cached entries" in done.stderr, (
+        done.stderr
+    )
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert cached(tmp_path, 64500) == before  # nothing deleted
