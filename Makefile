@@ -7,7 +7,7 @@ VERSION := $(shell $(PYTHON) -c 'import netguard; print(netguard.__version__)')
 # What the demo and the tests need from Debian (the .deb build needs more: see .ci/run).
 DEPS := ifupdown iproute2 procps radvd python3 python3-pyroute2 python3-debian python3-mako \
 	python3-pytest python3-hypothesis bash-completion nginx systemd \
-	postgresql redis-server python3-venv wget curl iputils-arping tcpdump systemd-container mmdebstrap python3-jsonschema
+	postgresql redis-server python3-venv wget curl iputils-arping tcpdump systemd-container mmdebstrap python3-jsonschema strace
 
 deps:  ## install the Debian packages above if any is missing (root)
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \

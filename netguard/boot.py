@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 
 from netguard.record import NamedTuple
-from netguard.safefile import UnsafeFile, check_directory, own_directory, read_bounded, write_atomic
+from netguard.safefile import UnsafeFile, check_directory, listdir, own_directory, read_bounded, write_atomic
 
 MARK_LIMIT = 64
 
@@ -76,7 +76,7 @@ def begin(state_dir: str) -> None:
     where, pending = _paths(state_dir)
     own_directory(where)
     own_directory(pending)
-    for name in os.listdir(pending):
+    for name in listdir(pending):
         os.unlink(os.path.join(pending, name))
     write_atomic(where, "run", (identity(ifup_pid()) + "\n").encode("ascii"), sync=False)
 
@@ -106,7 +106,7 @@ def pending(state_dir: str) -> list[Pending]:
 
     _, where = _paths(state_dir)
     try:
-        names = sorted(os.listdir(where))
+        names = sorted(listdir(where))
     except FileNotFoundError:
         return []
     found = []
@@ -140,6 +140,6 @@ def finish(state_dir: str) -> None:
 
 def _listing(path: str) -> list[str]:
     try:
-        return os.listdir(path)
+        return listdir(path)
     except FileNotFoundError:
         return []

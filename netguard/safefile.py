@@ -123,13 +123,37 @@ def read_bounded(
 
 
 def open_lock(path: str) -> int:
-    """The lock file's descriptor; a symlink planted in its place is refused, never followed."""
+    """The lock file's descriptor; a symlink planted in its place is refused, never followed,
+    and anything but a regular file (a FIFO, a device) is refused without blocking on it."""
     try:
-        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        descriptor = os.open(
+            path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o600
+        )
     except OSError as err:
         if err.errno == errno.ELOOP:
             raise UnsafeFile(f"{path} is a symlink; refused; remove it") from None
         raise UnsafeFile(f"cannot open {path}: {err.strerror}") from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise UnsafeFile(f"{path} is not a regular file; refused; remove it")
+    return descriptor
+
+
+def listdir(path: str) -> list[str]:
+    """The names in a directory netguard keeps, read through a descriptor opened without following
+    a link (os.listdir(path) would follow one planted in its place); FileNotFoundError if absent."""
+    try:
+        descriptor = os.open(
+            path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        )
+    except OSError as err:
+        if err.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise UnsafeFile(f"{path} is not a directory (a link or a file?); refused; remove it") from None
+        raise
+    try:
+        return os.listdir(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def write_atomic(directory: str, name: str, data: bytes, mode: int = 0o644, sync: bool = True) -> str:
@@ -164,7 +188,7 @@ def write_atomic(directory: str, name: str, data: bytes, mode: int = 0o644, sync
             raise OSError(err.errno, err.strerror, path) from None
         raise
     if sync:
-        folder = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        folder = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
         try:
             os.fsync(folder)
         finally:

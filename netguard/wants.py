@@ -28,6 +28,7 @@ from netguard.record import NamedTuple
 from netguard.safefile import (
     UnsafeFile,
     check_directory,
+    listdir,
     open_lock,
     own_directory,
     read_bounded,
@@ -100,7 +101,7 @@ class Locked:
         self.descriptor = open_lock(os.path.join(where, ".lock"))
         try:
             fcntl.flock(self.descriptor, fcntl.LOCK_EX)
-            for name in os.listdir(where):
+            for name in listdir(where):
                 if name.startswith(_TEMP):  # every writer holds the lock: a temp file now is a dead hook's
                     os.unlink(os.path.join(where, name))
         except BaseException:
@@ -209,7 +210,7 @@ def read_all(
     found: dict[Key, Wants] = {}
     problems: list[str] = []
     try:
-        names = sorted(os.listdir(where))
+        names = sorted(listdir(where))
     except FileNotFoundError:
         return found, problems
     for name in names:

@@ -19,7 +19,7 @@ from operator import itemgetter, methodcaller
 from netguard.errors import NetguardError
 from netguard.prefixes.prefix import Prefix, PrefixError, format_prefix, parse, parse_all
 from netguard.record import NamedTuple
-from netguard.safefile import UnsafeFile, check_directory, read_bounded, write_atomic
+from netguard.safefile import UnsafeFile, check_directory, listdir, read_bounded, write_atomic
 
 LINE_BYTES = 45  # " " + the longest canonical prefix (39 + "/128") + "\n"
 HEADER_BYTES = 4096
@@ -54,8 +54,8 @@ def size_limit(max_routes: int) -> int:
 def cached_asns(cache_dir: str) -> set[int]:
     """The ASNs that have an entry file (readable or not)."""
     try:
-        names = os.listdir(cache_dir)
-    except OSError:
+        names = listdir(cache_dir)
+    except (OSError, UnsafeFile):
         return set()
     return {int(n[2:]) for n in names if n.startswith("AS") and n[2:].isascii() and n[2:].isdigit()}
 
