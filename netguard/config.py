@@ -82,6 +82,12 @@ def _url(optional: bool) -> Callable[[str], str]:
         parts = urllib.parse.urlsplit(value)
         if parts.scheme not in ("https", "http") or not parts.hostname or " " in value or not value.isascii():
             raise BadValue("accepted: an https:// URL (http:// only for a mirror you run)")
+        try:
+            parts.port  # noqa: B018 - urllib checks the port (1-65535) only when asked for it
+        except ValueError:
+            raise BadValue("the port must be a number from 1 to 65535") from None
+        if parts.port == 0:
+            raise BadValue("the port must be a number from 1 to 65535")
         return value
 
     return parse

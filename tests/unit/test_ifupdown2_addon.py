@@ -41,9 +41,17 @@ class ModuleBase:  # what the addon uses of ifupdown2's moduleBase
 def addon():
     stub = types.ModuleType("ifupdownaddons.modulebase")
     stub.moduleBase = ModuleBase
-    saved = {name: sys.modules.get(name) for name in ("ifupdownaddons", "ifupdownaddons.modulebase")}
+    flags = types.ModuleType("ifupdown.ifupdownflags")
+    flags.flags = types.SimpleNamespace(
+        ALL=False
+    )  # ifupdown2's: True under `ifup -a` (tests/implementations)
+    names = ("ifupdownaddons", "ifupdownaddons.modulebase", "ifupdown", "ifupdown.ifupdownflags")
+    saved = {name: sys.modules.get(name) for name in names}
     sys.modules["ifupdownaddons"] = types.ModuleType("ifupdownaddons")
     sys.modules["ifupdownaddons.modulebase"] = stub
+    sys.modules["ifupdown"] = types.ModuleType("ifupdown")
+    sys.modules["ifupdown"].ifupdownflags = flags
+    sys.modules["ifupdown.ifupdownflags"] = flags
     try:
         spec = importlib.util.spec_from_file_location("netguard_ifupdown2_addon", ADDON)
         module = importlib.util.module_from_spec(spec)
