@@ -188,7 +188,11 @@ def write_atomic(directory: str, name: str, data: bytes, mode: int = 0o644, sync
             raise OSError(err.errno, err.strerror, path) from None
         raise
     if sync:
-        folder = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        # The directory as configured may be a link (systemd's CacheDirectory= under DynamicUser
+        # makes one); what it resolves to now is opened without following any further link.
+        folder = os.open(
+            os.path.realpath(directory), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+        )
         try:
             os.fsync(folder)
         finally:

@@ -196,6 +196,10 @@ def report(results: list[tuple[bool, str]]) -> int:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    # The staging directory is systemd's CacheDirectory= of a DynamicUser: a link to
+    # /var/cache/private/...; it is resolved once, here, for both steps.
+    args.stage = os.path.realpath(args.stage) if args.stage else args.stage
+    args.from_stage = os.path.realpath(args.from_stage) if args.from_stage else args.from_stage
     if args.from_stage:
         results = from_stage(config, args.from_stage, args.force)
         failed = report([line for _asn, line in results])

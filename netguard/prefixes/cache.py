@@ -54,7 +54,7 @@ def size_limit(max_routes: int) -> int:
 def cached_asns(cache_dir: str) -> set[int]:
     """The ASNs that have an entry file (readable or not)."""
     try:
-        names = listdir(cache_dir)
+        names = listdir(os.path.realpath(cache_dir))  # a configured link is resolved (check_directory too)
     except (OSError, UnsafeFile):
         return set()
     return {int(n[2:]) for n in names if n.startswith("AS") and n[2:].isascii() and n[2:].isdigit()}

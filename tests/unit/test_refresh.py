@@ -277,3 +277,19 @@ def test_the_fetch_step_never_stages_into_the_cache(tmp_path, ripestat, where):
     )
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert cached(tmp_path, 64500) == before  # nothing deleted
+
+
+def test_both_steps_work_through_systemds_link_to_the_staging_directory(tmp_path, ripestat):
+    """CacheDirectory= under DynamicUser: /var/cache/netguard-staging is a link to
+    /var/cache/private/netguard-staging (seen at a real boot, tests/boot)."""
+    config = configure(tmp_path, ripestat)
+    private = tmp_path / "private" / "netguard-staging"
+    private.mkdir(parents=True)
+    link = tmp_path / "netguard-staging"
+    link.symlink_to(private)
+    staged = refresh(config, "--stage", str(link), "64500")
+    assert staged.returncode == 0 and "staged" in staged.stdout, staged.stderr
+    assert os.listdir(private) == ["AS64500"]
+    applied = refresh(config, "--from-stage", str(link))
+    assert applied.returncode == 0, applied.stderr
+    assert cached(tmp_path, 64500) == sorted(AS64500)
