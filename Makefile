@@ -17,6 +17,7 @@ deps:  ## install the Debian packages above if any is missing (root)
 	fi
 
 IMPLEMENTATIONS := out/ifupdown-ng/etc/network out/ifupdown2/bin/ifup
+PROMETHEUS := out/prometheus/usr/bin/promtool
 IRRD := out/irrd-venv/bin/irrd
 CORPUS := out/corpus/.unpacked
 DEB := out/netguard_$(VERSION)_all.deb
@@ -55,7 +56,6 @@ out/ifupdown2/bin/ifup:
 
 # Prometheus' node_exporter and promtool (Debian's packages) for the metrics
 # tests, unpacked, not installed: no service of theirs starts on the machine.
-PROMETHEUS := out/prometheus/usr/bin/promtool
 $(PROMETHEUS):
 	rm -rf out/prometheus out/deb-prometheus && mkdir -p out/deb-prometheus
 	-cd out/deb-prometheus && apt-get download prometheus prometheus-node-exporter >/dev/null 2>&1 && \
