@@ -54,11 +54,13 @@ out/ifupdown2/bin/ifup:
 	  ln -sf ../usr/share/ifupdown2/__main__.py $(CURDIR)/out/ifupdown2/bin/ifdown && \
 	  ln -sf ../usr/share/ifupdown2/__main__.py $(CURDIR)/out/ifupdown2/bin/ifquery
 
-# Prometheus' node_exporter and promtool (Debian's packages) for the metrics
+# Prometheus' node_exporter and promtool (Debian's packages; promtool is its
+# own package from Debian 13 on, part of prometheus before) for the metrics
 # tests, unpacked, not installed: no service of theirs starts on the machine.
 $(PROMETHEUS):
 	rm -rf out/prometheus out/deb-prometheus && mkdir -p out/deb-prometheus
-	-cd out/deb-prometheus && apt-get download prometheus prometheus-node-exporter >/dev/null 2>&1 && \
+	-cd out/deb-prometheus && apt-get download prometheus-node-exporter >/dev/null 2>&1 && \
+	  { apt-get download promtool >/dev/null 2>&1 || apt-get download prometheus >/dev/null 2>&1; } && \
 	  for deb in *.deb; do dpkg -x $$deb $(CURDIR)/out/prometheus; done
 
 # The interfaces corpus (tests/corpus/SOURCES): real files from Debian's
