@@ -240,6 +240,20 @@ def link_up(action: LinkUp) -> None:
         time.sleep(0.005)  # a veth has carrier within a millisecond or two; a NIC's autoneg, seconds
 
 
+def _note_probe(run: HookRun, address: str, in_use: bool) -> None:
+    """An ARP probe's result for the metrics (no import when they are off)."""
+    if not run.config.metrics_on:
+        return
+    from netguard import metrics
+
+    iface = run.iface
+    metrics.note(iface, metrics.sample("netguard_ipv4_dad_in_use", int(in_use), iface=iface, address=address))
+    if in_use:
+        metrics.note(
+            iface, metrics.sample("netguard_dad_failures_total", 1, iface=iface, family="inet"), add=True
+        )
+
+
 def probe_ipv4(run: HookRun, action: ProbeIPv4) -> None:
     """Probe each address; announce the free ones (and the proven); record every outcome; then
     fail on the conflicts, naming each address and the other host's MAC."""
@@ -263,8 +277,6 @@ def probe_ipv4(run: HookRun, action: ProbeIPv4) -> None:
             "could answer a probe; check the cable or peer (ifup goes on)",
         )
         return
-    from netguard import metrics
-
     own = arp.mac_bytes(link.mac)
     conflicts: list[str] = []
     free: list[str] = list(action.proven)
@@ -286,14 +298,11 @@ def probe_ipv4(run: HookRun, action: ProbeIPv4) -> None:
         if found is None:
             free.append(address)
             outcome.record(run.config.state_dir, iface, address, "free", "", outcome.IPV4_DAD)
-            metrics.note(iface, metrics.sample("netguard_ipv4_dad_in_use", 0, iface=iface, address=address))
+            _note_probe(run, address, in_use=False)
             log.info(iface, action.option, f"{address} is free")
         else:
             outcome.record(run.config.state_dir, iface, address, "in use", found.mac, outcome.IPV4_DAD)
-            metrics.note(iface, metrics.sample("netguard_ipv4_dad_in_use", 1, iface=iface, address=address))
-            metrics.note(
-                iface, metrics.sample("netguard_dad_failures_total", 1, iface=iface, family="inet"), add=True
-            )
+            _note_probe(run, address, in_use=True)
             conflicts.append(
                 f"{address} is in use by {found.mac} (it {found.how}); "
                 "change the address or find that host (ip neigh, arping), then ifup again"

@@ -115,15 +115,16 @@ def _record_unstarted(argv: list[str], iface: str, err: NetguardError) -> None:
 
     try:
         phase = phase_from(os.environ, argv[1] if len(argv) > 1 else "")
-        state_dir = load_config().state_dir
+        config = load_config()
     except NetguardError:
         return  # no phase or no State-Dir to record it under: the line said it
     if iface and iface != "--all" and iface_refusal(iface) is None:
-        outcome.record(state_dir, iface, phase, "failed", err.line())
-        from netguard import metrics
+        outcome.record(config.state_dir, iface, phase, "failed", err.line())
+        if config.metrics_on:
+            from netguard import metrics
 
-        metrics.note_outcome(iface, phase, "failed")
-        _publish(load_config(), iface)
+            metrics.note_outcome(iface, phase, "failed")
+            _publish(config, iface)
 
 
 def main(argv: list[str]) -> int:
@@ -139,7 +140,7 @@ def main(argv: list[str]) -> int:
                 f"{ctx.ignored}; options ignored while going down, undoing what netguard recorded",
             )
         config = load_config()
-        if ctx.phase in (POST_UP, POST_DOWN):
+        if config.metrics_on and ctx.phase in (POST_UP, POST_DOWN):
             from netguard import metrics
 
             metrics.quiet = True  # pre-up and pre-down warned of a Metrics-Dir problem

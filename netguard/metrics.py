@@ -199,27 +199,13 @@ def _open_directory(where: str) -> int:
 
 
 def _write(descriptor: int, where: str, name: str, text: str) -> None:
-    temp = f".{name}.{os.getpid()}.{os.urandom(4).hex()}"  # not *.prom: the collector skips it
+    """safefile.write_atomic through the directory's descriptor (its temp name, `.tmp.*`, is not
+    *.prom: the collector skips it); no fsync: metrics are rewritten at the next run."""
+    from netguard.safefile import write_atomic
+
     try:
-        handle = os.open(
-            temp,
-            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-            0o644,
-            dir_fd=descriptor,
-        )
-        try:
-            os.fchmod(handle, 0o644)
-            data = text.encode("utf-8")
-            while data:
-                data = data[os.write(handle, data) :]
-        finally:
-            os.close(handle)
-        os.rename(temp, name, src_dir_fd=descriptor, dst_dir_fd=descriptor)
+        write_atomic(where, name, text.encode("utf-8"), sync=False, dir_fd=descriptor)
     except OSError as err:
-        try:
-            os.unlink(temp, dir_fd=descriptor)
-        except OSError:
-            pass
         why = "the disk is full" if err.errno in (errno.ENOSPC, errno.EDQUOT) else err.strerror
         raise MetricsDirProblem(
             f"cannot write {os.path.join(where, name)}: {why}; metrics not updated"
@@ -270,17 +256,12 @@ def _prune(descriptor: int) -> None:
 
 
 def _read(descriptor: int, name: str) -> str:
+    from netguard.safefile import UnsafeFile, read_bounded
+
     try:
-        handle = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=descriptor)
-    except OSError:
-        return ""  # absent (or not a file we could have written): start afresh
-    try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > READ_LIMIT:
-            return ""
-        return os.read(handle, READ_LIMIT).decode("utf-8", "replace")
-    finally:
-        os.close(handle)
+        return read_bounded(name, READ_LIMIT, dir_fd=descriptor).decode("utf-8", "replace")
+    except (OSError, UnsafeFile):
+        return ""  # absent, or not a file we could have written: start afresh
 
 
 READ_LIMIT = 256 * 1024
@@ -292,10 +273,9 @@ def publish(
     samples: Iterable[Sample] = (),
     added: Iterable[Sample] = (),
     merge: bool = False,
-    remove: bool = False,
 ) -> str | None:
     """Write netguard_WRITER.prom: samples set (merge: over the file's series, so one phase
-    keeps another's), added summed into counters; remove: delete it. Then prune gone interfaces.
+    keeps another's), added summed into counters. Then prune gone interfaces.
 
     The problem as one line (the caller warns with it), or None. Never raises."""
     where = directory(config)
@@ -305,23 +285,17 @@ def publish(
         descriptor = _open_directory(where)
         try:
             name = f"{PREFIX}{writer}{SUFFIX}"
-            if remove:
-                try:
-                    os.unlink(name, dir_fd=descriptor)
-                except FileNotFoundError:
-                    pass
-            else:
-                before = _read(descriptor, name)
-                series = {}
-                if merge:  # what the file said, but of interfaces still there
-                    series = {k: v for k, v in _parse(before).items() if _present(k)}
-                series.update((series_key(one), one[2]) for one in samples)
-                for one in added:
-                    key = series_key(one)
-                    series[key] = series.get(key, 0) + one[2]
-                text = _render_series(series)
-                if text != before:  # the same lines again (ifup again): no rename
-                    _write(descriptor, where, name, text)
+            before = _read(descriptor, name)
+            series = {}
+            if merge:  # what the file said, but of interfaces still there
+                series = {k: v for k, v in _parse(before).items() if _present(k)}
+            series.update((series_key(one), one[2]) for one in samples)
+            for one in added:
+                key = series_key(one)
+                series[key] = series.get(key, 0) + one[2]
+            text = _render_series(series)
+            if text != before:  # the same lines again (ifup again): no rename
+                _write(descriptor, where, name, text)
             _prune(descriptor)
         finally:
             os.close(descriptor)

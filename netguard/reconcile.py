@@ -186,16 +186,17 @@ def route_counts(
     proposed: dict[wants.Key, wants.Wants], family: str, want: set[Prefix], failed: set[Prefix]
 ) -> dict[str, tuple[int, int]]:
     """Per interface: (wanted, missing) once the kernel holds `want` but `failed`. The set
-    operations run only when some route is not in: the common case costs a sum."""
-    counts = {}
-    for (name, f), wanted in proposed.items():
-        if f != family:
-            continue
-        missing = 0
-        if failed or len(want) < len(_union(proposed, family)):
-            missing = sum(p not in want or p in failed for p in wanted.prefixes)
-        counts[name] = (len(wanted.prefixes), missing)
-    return counts
+    operations run only when some route is not in (failed, or screened out of the union):
+    the common case costs a sum."""
+    mine = {name: wanted for (name, f), wanted in proposed.items() if f == family}
+    short = bool(failed) or len(want) < len(_union(proposed, family))  # once, not per interface
+    return {
+        name: (
+            len(wanted.prefixes),
+            sum(p not in want or p in failed for p in wanted.prefixes) if short else 0,
+        )
+        for name, wanted in mine.items()
+    }
 
 
 def _publish(

@@ -73,17 +73,23 @@ def own_directory(path: str) -> None:
 
 
 def read_bounded(
-    path: str, limit: int, allow_pipe: bool = False, follow: bool = False, check_owner: bool = True
+    path: str,
+    limit: int,
+    allow_pipe: bool = False,
+    follow: bool = False,
+    check_owner: bool = True,
+    dir_fd: int | None = None,
 ) -> bytes:
     """The file's bytes, if it is a regular file we trust (or a pipe, when allowed) of at most limit bytes.
 
     follow: a symlink is followed (the configuration may be managed as one);
     the file it names is checked all the same. check_owner=False: a file the
     admin named on the command line (`netguard import`), whoever owns it.
+    dir_fd: path is relative to that directory descriptor.
     """
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
     try:
-        descriptor = os.open(path, flags)
+        descriptor = os.open(path, flags, dir_fd=dir_fd)
     except (FileNotFoundError, PermissionError):
         raise  # absent: the caller knows what that means; EACCES: "run as root", not "corrupt"
     except OSError as err:
@@ -156,7 +162,9 @@ def listdir(path: str) -> list[str]:
         os.close(descriptor)
 
 
-def write_atomic(directory: str, name: str, data: bytes, mode: int = 0o644, sync: bool = True) -> str:
+def write_atomic(
+    directory: str, name: str, data: bytes, mode: int = 0o644, sync: bool = True, dir_fd: int | None = None
+) -> str:
     """directory/name holds data, whole or not at all: temp file, (fsync,) rename, (fsync of the directory).
 
     The rename alone makes it whole for every reader and across a killed
@@ -167,10 +175,14 @@ def write_atomic(directory: str, name: str, data: bytes, mode: int = 0o644, sync
 
     The temp name starts with `.tmp.` (so a dead writer's leftovers are
     recognisable) and is created exclusively, never through a symlink.
+    dir_fd: work through that descriptor of the directory (opened by the caller
+    without following a link); `directory` then only names it in errors.
     """
     path = os.path.join(directory, name)
-    temp = os.path.join(directory, f".tmp.{os.getpid()}.{os.urandom(6).hex()}")
-    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    temp_name = f".tmp.{os.getpid()}.{os.urandom(6).hex()}"
+    temp, target = (temp_name, name) if dir_fd is not None else (os.path.join(directory, temp_name), path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    descriptor = os.open(temp, flags, 0o600, dir_fd=dir_fd)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
@@ -178,16 +190,18 @@ def write_atomic(directory: str, name: str, data: bytes, mode: int = 0o644, sync
             os.fchmod(handle.fileno(), mode)
             if sync:
                 os.fsync(handle.fileno())
-        os.rename(temp, path)
+        os.rename(temp, target, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException as err:
         try:
-            os.unlink(temp)
+            os.unlink(temp, dir_fd=dir_fd)
         except OSError:
             pass
         if isinstance(err, OSError) and not err.filename:  # write() and fsync() name no path
             raise OSError(err.errno, err.strerror, path) from None
         raise
-    if sync:
+    if sync and dir_fd is not None:
+        os.fsync(dir_fd)
+    elif sync:
         # The directory as configured may be a link (systemd's CacheDirectory= under DynamicUser
         # makes one); what it resolves to now is opened without following any further link.
         folder = os.open(

@@ -93,18 +93,21 @@ def _wait(run: HookRun) -> None:
     try:
         apply.carry_out(run, [action])
     finally:
-        _record_wait(run.config.state_dir, run.iface, AT_INTERFACE, time.monotonic() - started)
+        _record_wait(run.config, run.iface, AT_INTERFACE, time.monotonic() - started)
 
 
 AT_INTERFACE, AT_RUN_END = "at the interface", "at the end of the ifup -a run"
 
 
-def _record_wait(state_dir: str, iface: str, where: str, took: float) -> None:
-    from netguard import metrics, outcome
+def _record_wait(config: Config, iface: str, where: str, took: float) -> None:
+    from netguard import outcome
 
-    outcome.record(state_dir, iface, OPTION, where, f"{took:.2f} s", outcome.WAIT)
-    label = "interface" if where == AT_INTERFACE else "run_end"
-    metrics.note(iface, metrics.sample("netguard_wait_seconds", round(took, 3), iface=iface, where=label))
+    outcome.record(config.state_dir, iface, OPTION, where, f"{took:.2f} s", outcome.WAIT)
+    if config.metrics_on:
+        from netguard import metrics
+
+        label = "interface" if where == AT_INTERFACE else "run_end"
+        metrics.note(iface, metrics.sample("netguard_wait_seconds", round(took, 3), iface=iface, where=label))
 
 
 def _ifup_all(run: HookRun) -> bool:
@@ -123,7 +126,7 @@ def _wait_for_the_run(run: HookRun) -> None:
     failure named; fails when any of them fails under `wait-dad-failure fail`."""
     import time
 
-    from netguard import apply, boot, metrics, outcome
+    from netguard import apply, boot, outcome
 
     state_dir = run.config.state_dir
     waits = boot.pending(state_dir)
@@ -147,13 +150,16 @@ def _wait_for_the_run(run: HookRun) -> None:
         fatal = None
         for wait in waits:
             problem = problems[wait.iface]
-            _record_wait(state_dir, wait.iface, AT_RUN_END, ended - wait.deferred_at)
+            _record_wait(run.config, wait.iface, AT_RUN_END, ended - wait.deferred_at)
             if problem is None:
                 log.info(wait.iface, OPTION, "every IPv6 address usable")
                 continue
             status = "failed" if wait.on_failure == "fail" else "warning"
             outcome.record(state_dir, wait.iface, "post-up", status, problem.line())
-            metrics.note_outcome(wait.iface, "post-up", status)
+            if run.config.metrics_on:
+                from netguard import metrics
+
+                metrics.note_outcome(wait.iface, "post-up", status)
             fatal = problem if wait.on_failure == "fail" else fatal
             if wait.iface not in said:
                 say(wait.iface, problem)

@@ -45,6 +45,16 @@ def arping_duplicate(namespace, address: str) -> int:
     return done.returncode
 
 
+def ifup_while_capturing(host, namespace, seconds: int, *direction: str):
+    """ifup eth0 while tcpdump captures ARP on the namespace's eth0 for `seconds`:
+    (ifup's result, what tcpdump printed)."""
+    sniffer = namespace.popen("timeout", str(seconds), "tcpdump", "-l", "-n", *direction, "-i", "eth0", "arp")
+    time.sleep(0.5)  # tcpdump is listening
+    result = host.ifup("eth0", check=False)
+    out, _ = sniffer.communicate(timeout=10)
+    return result, out
+
+
 def test_a_peer_holding_the_address_fails_ifup_naming_its_mac_and_the_address_is_never_added(
     make_host, make_namespace
 ):
@@ -103,12 +113,9 @@ def test_under_warn_an_address_in_use_is_never_announced(make_host, make_namespa
     host, peer = linked_pair(make_host, make_namespace)
     peer.exec("ip", "addr", "add", f"{ADDRESS}/24", "dev", "eth0")
     host.write_interfaces(STANZA + "    ipv4-dad-failure warn\n")
-    sniffer = peer.popen("timeout", "4", "tcpdump", "-l", "-n", "-i", "eth0", "arp")
-    time.sleep(0.5)
-    result = host.ifup("eth0", check=False)
+    result, out = ifup_while_capturing(host, peer, 4)
     assert result.returncode == 0, result.stderr
     assert f"ipv4-dad: warning: {ADDRESS} is in use by {mac(peer)}" in result.stderr, result.stderr
-    out, _ = sniffer.communicate(timeout=10)
     assert f"who-has {ADDRESS} tell 0.0.0.0".encode() in out, out  # the probe: the test can see
     assert f"who-has {ADDRESS} tell {ADDRESS}".encode() not in out, out
     assert '"in use"' in host.netguard("status", "--json").stdout
@@ -122,12 +129,9 @@ def test_a_primary_not_checked_in_pre_up_is_probed_in_post_up(make_host, make_na
     up = f"    up ip -n {peer.name} link set eth0 up && sleep 0.3\n"
     host.write_interfaces(STANZA + "    ipv4-dad-failure warn\n" + up)
     host.exec("ip", "link", "set", "eth0", "up")  # to capture what it sends: a down peer can't
-    sniffer = host.popen("timeout", "5", "tcpdump", "-l", "-n", "-i", "eth0", "arp")
-    time.sleep(0.5)
-    result = host.ifup("eth0", check=False)
+    result, out = ifup_while_capturing(host, host, 5)
     assert result.returncode == 0, result.stderr
     assert f"{ADDRESS} not checked: no carrier on eth0" in result.stderr, result.stderr
-    out, _ = sniffer.communicate(timeout=10)
     probe, announcement = f"who-has {ADDRESS} tell 0.0.0.0", f"who-has {ADDRESS} tell {ADDRESS}"
     text = out.decode()
     assert probe in text and announcement in text, text
@@ -176,13 +180,10 @@ def test_own_probes_echoed_by_a_hairpin_bridge_are_no_conflict(make_host, make_n
     switch.exec("ip", "link", "set", "port0", "up")
     switch.exec("ip", "link", "set", "br0", "up")
     host.exec("ip", "link", "set", "eth0", "up")
-    echoes = host.popen("timeout", "4", "tcpdump", "-l", "-n", "-Q", "in", "-i", "eth0", "arp")
-    time.sleep(0.5)
     host.write_interfaces(STANZA)
-    result = host.ifup("eth0", check=False)
+    result, out = ifup_while_capturing(host, host, 4, "-Q", "in")
     assert result.returncode == 0, result.stderr
     assert ADDRESS in addresses(host)
-    out, _ = echoes.communicate(timeout=10)
     # The echo is real: our own probes came back in through eth0 (and were rightly ignored).
     assert re.search(rb"who-has 192\.0\.2\.10 tell 0\.0\.0\.0", out), out
 
@@ -212,12 +213,9 @@ def test_addresses_that_cannot_be_probed_are_one_line_each_and_nothing_is_sent(
 ):
     host, peer = linked_pair(make_host, make_namespace)
     host.write_interfaces(STANZA.replace(f"{ADDRESS}/24", address))
-    sniffer = peer.popen("timeout", "3", "tcpdump", "-l", "-n", "-i", "eth0", "arp")
-    time.sleep(0.5)
-    result = host.ifup("eth0", check=False)
+    result, out = ifup_while_capturing(host, peer, 3)
     lines = [line for line in result.stderr.splitlines() if "ipv4-dad" in line]
     assert len(lines) == 1 and why in lines[0] and "not probed" in lines[0], result.stderr
-    out, _ = sniffer.communicate(timeout=10)
     assert not re.search(rb"who-has", out), out
 
 
