@@ -236,11 +236,17 @@ def _render(path: str, text: str, notes: list[TemplateNotRendered]) -> str:
 
 
 def read_interfaces(
-    path: str = DEFAULT_INTERFACES, rules: str = IFUPDOWN, notes: list[TemplateNotRendered] | None = None
+    path: str = DEFAULT_INTERFACES,
+    rules: str = IFUPDOWN,
+    notes: list[TemplateNotRendered] | None = None,
+    marks: dict[str, set[str]] | None = None,
 ) -> list[Stanza]:
     """Every iface stanza of the file and what it sources, in the implementation's order;
-    the templates read as written (ifupdown2's rules) are appended to notes."""
-    stanzas = _read(path, rules, set(), notes if notes is not None else [])
+    the templates read as written (ifupdown2's rules) are appended to notes, and each
+    interface's `auto` / `allow-CLASS` lines to marks ({iface: {"auto", "hotplug", ...}})."""
+    stanzas = _read(
+        path, rules, set(), notes if notes is not None else [], marks if marks is not None else {}
+    )
     if rules != IFUPDOWN_NG:
         return stanzas
     merged: dict[str, Stanza] = {}  # ifupdown-ng: one interface, one set of options
@@ -252,7 +258,9 @@ def read_interfaces(
     return list(merged.values())
 
 
-def _read(path: str, rules: str, seen: set[str], notes: list[TemplateNotRendered]) -> list[Stanza]:
+def _read(
+    path: str, rules: str, seen: set[str], notes: list[TemplateNotRendered], marks: dict[str, set[str]]
+) -> list[Stanza]:
     real = os.path.realpath(path)
     if real in seen:
         return []
@@ -269,19 +277,23 @@ def _read(path: str, rules: str, seen: set[str], notes: list[TemplateNotRendered
         keyword = words[0]
         if keyword in ends or _ALLOW.match(keyword):
             current = None
-            if keyword in ("iface", "vlan") and len(words) >= 2:
+            if keyword == "auto" or _ALLOW.match(keyword):
+                mark = "auto" if keyword in ("auto", "allow-auto") else keyword[len("allow-") :]
+                for iface in words[1:]:
+                    marks.setdefault(iface, set()).add(mark)
+            elif keyword in ("iface", "vlan") and len(words) >= 2:
                 current = _iface(words, path, number, stanzas, rules)
                 stanzas.append(current)
             elif keyword == "source" and len(words) >= 2:
                 pattern = words[1] if os.path.isabs(words[1]) else os.path.join(base, words[1])
                 for included in sorted(glob.glob(pattern)):
-                    stanzas.extend(_read(included, rules, seen, notes))
+                    stanzas.extend(_read(included, rules, seen, notes, marks))
             elif keyword == "source-directory" and len(words) >= 2:
                 pattern = words[1] if os.path.isabs(words[1]) else os.path.join(base, words[1])
                 for directory in sorted(glob.glob(pattern)):  # ifupdown2 takes a wildcard here too
                     for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
                         if _SOURCE_DIRECTORY_NAME.match(name):
-                            stanzas.extend(_read(os.path.join(directory, name), rules, seen, notes))
+                            stanzas.extend(_read(os.path.join(directory, name), rules, seen, notes, marks))
         elif current is not None:
             value = " ".join(words[1:])
             if rules == IFUPDOWN2:

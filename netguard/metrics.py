@@ -52,6 +52,14 @@ METRICS: dict[str, tuple[str, str]] = {
         "gauge",
         "How long the last wait-dad wait took; where: interface (its own ifup) or run_end (one wait at the end of ifup -a).",
     ),
+    "netguard_boot_wait_outcome": (
+        "gauge",
+        "How netguard-wait@IFACE.service (an allow-hotplug interface at boot) ended: 1 for its status (usable, device missing, ifup unfinished, ifup failed, not usable), 0 for the others.",
+    ),
+    "netguard_boot_wait_seconds": (
+        "gauge",
+        "How long netguard-wait@IFACE.service held network-online.target at the last boot.",
+    ),
     "netguard_dad_failures_total": (
         "counter",
         "Duplicate addresses named since boot: family inet6 (the kernel's DAD, dadfailed), inet (ipv4-dad's ARP probe).",

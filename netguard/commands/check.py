@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from netguard import bootpaths
 from netguard.config import load_config
 from netguard.errors import EXIT_CONFIG, EXIT_OK, OptionError
 from netguard.interfaces import (
@@ -134,19 +135,43 @@ def add_rules_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _addon_finding(paths: list[bootpaths.BootPath], rules: str) -> list[Finding]:
+    if not bootpaths.addon_missing(paths, rules, bootpaths.IFUPDOWN2_ADDONS):
+        return []
+    first = next(p for p in paths if p.covered)
+    return [
+        Finding(
+            first.path,
+            first.line,
+            first.iface,
+            "boot",
+            "ifupdown2 runs netguard's scripts without its addon (one wait per interface, a failure only "
+            f"logged); enable it: cat /usr/share/netguard/ifupdown2-addons.conf >> {bootpaths.IFUPDOWN2_ADDONS}",
+            False,
+        )
+    ]
+
+
 def run(args: argparse.Namespace) -> int:
     rules, chosen = rules_of(args)
     not_rendered: list[TemplateNotRendered] = []
-    stanzas = read_interfaces(args.interfaces, rules, not_rendered)
+    marks: dict[str, set[str]] = {}
+    stanzas = read_interfaces(args.interfaces, rules, not_rendered, marks)
     asns = cached_asns(load_config(args.config).cache_dir)
+    paths = bootpaths.plan(stanzas, marks, rules)
     findings = sorted(
         [f for stanza in stanzas for f in check_stanza(stanza, asns)]
-        + [Finding(template.path, 0, "-", "-", template.message, False) for template in not_rendered],
+        + [Finding(template.path, 0, "-", "-", template.message, False) for template in not_rendered]
+        + [Finding(p.path, p.line, p.iface, "boot", p.how, False) for p in paths if p.warn]
+        + _addon_finding(paths, rules),
         key=lambda f: (f.path, f.line, not f.error),
     )
     print(f"netguard check: {args.interfaces} read with the rules of {RULE_NAMES[rules]} ({chosen})")
     for finding in findings:
         print(finding.text())
+    for path in paths if args.verbose else ():  # -v: how each interface is kept at boot
+        if not path.warn:
+            print(f"netguard check: boot: {path.iface}: {path.how}")
     errors = sum(f.error for f in findings)
     warnings = len(findings) - errors
     checked = sum(bool(s.netguard_options()) for s in stanzas)

@@ -199,6 +199,11 @@ def render(report: dict) -> str:
         for address in entry["addresses"]:
             lines.append(f"  {address['address']}/{address['prefixlen']:<4} {address['dad']}")
         for option, wait in entry["waits"].items():
+            if option == "boot":  # commands/bootwait.py: network-online.target held for a hotplug interface
+                lines.append(
+                    f"  boot wait (netguard-wait@): {wait['status']} after {wait['message']} ({wait['time']})"
+                )
+                continue
             lines.append(f"  {option} waited {wait['status']}: {wait['message']} ({wait['time']})")
         for address, probe in entry["ipv4_dad"].items():
             said = f" {probe['message']}" if probe["message"] else ""

@@ -294,17 +294,19 @@ IFUPDOWN2_INTERFACES = (
 
 def test_ifupdown2_with_the_addon_at_boot_nginx_starts_with_wait_dad(boot_ifupdown2):
     """Debian 13, ifupdown2 (networking.service is its own), netguard's addon enabled. The
-    control boots without netguard's networking.service drop-in: ifupdown2's unit is not ordered
-    before network-online.target, so nginx starts while ifup -a runs, wait-dad or not."""
-    dropin = IFUPDOWN2_ROOT / "usr/lib/systemd/system/networking.service.d/netguard.conf"
-    saved = dropin.read_text()
-    dropin.unlink()
+    control boots without netguard's networking.service drop-in (its generator, which writes it
+    at boot, taken out): ifupdown2's unit is not ordered before network-online.target, so nginx
+    starts while ifup -a runs, wait-dad or not."""
+    generator = IFUPDOWN2_ROOT / "usr/lib/systemd/system-generators/netguard-generator"
+    saved = generator.read_bytes()
+    generator.unlink()
     try:
         container = boot_ifupdown2(IFUPDOWN2_INTERFACES)
         assert not nginx_bound(container)
         container.stop()
     finally:
-        dropin.write_text(saved)
+        generator.write_bytes(saved)
+        generator.chmod(0o755)
     for _ in range(2):
         container = boot_ifupdown2(IFUPDOWN2_INTERFACES)
         assert container.exec("systemctl", "is-active", "networking").stdout.strip() == "active"
