@@ -2,12 +2,13 @@
 PYTHON ?= /usr/bin/python3
 VERSION := $(shell $(PYTHON) -c 'import netguard; print(netguard.__version__)')
 
-.PHONY: check unit demo lint deb build-deps bench clean deps boot-root
+.PHONY: check unit demo lint deb build-deps bench clean deps boot-root vm-roots
 
 # What the demo and the tests need from Debian (the .deb build needs more: see .ci/run).
 DEPS := ifupdown iproute2 procps radvd python3 python3-pyroute2 python3-debian python3-mako \
 	python3-pytest python3-hypothesis bash-completion nginx systemd \
-	postgresql redis-server python3-venv wget curl iputils-arping tcpdump systemd-container mmdebstrap python3-jsonschema strace
+	postgresql redis-server python3-venv wget curl iputils-arping tcpdump systemd-container mmdebstrap python3-jsonschema strace \
+	qemu-system-x86 e2fsprogs
 
 deps:  ## install the Debian packages above if any is missing (root)
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -23,9 +24,11 @@ CORPUS := out/corpus/.unpacked
 DEB := out/netguard_$(VERSION)_all.deb
 BOOT_ROOT := out/boot-root/$(shell . /etc/os-release && echo $$VERSION_CODENAME)
 BOOT_ROOT_IFUPDOWN2 := out/boot-root/trixie-ifupdown2
+VM_RELEASES := bookworm trixie
 
-check: deps $(IMPLEMENTATIONS) $(IRRD) $(CORPUS) $(PROMETHEUS) boot-root  ## every tier: unit, netns, ifupdown (with IRRd 4), ifupdown-ng, ifupdown2, a real boot (root)
+check: deps $(IMPLEMENTATIONS) $(IRRD) $(CORPUS) $(PROMETHEUS) boot-root vm-roots  ## every tier: unit, netns, ifupdown (with IRRd 4), ifupdown-ng, ifupdown2, a real boot, Debian's kernel under QEMU (root)
 	NETGUARD_IFUPDOWN_NG=$(CURDIR)/out/ifupdown-ng NETGUARD_IFUPDOWN2=$(CURDIR)/out/ifupdown2 \
+	  NETGUARD_VM_ROOTS=bookworm=$(CURDIR)/out/vm/bookworm,trixie=$(CURDIR)/out/vm/trixie NETGUARD_DEB=$(CURDIR)/$(DEB) \
 	  NETGUARD_PROMETHEUS=$(CURDIR)/out/prometheus NETGUARD_BOOT_ROOT=$(CURDIR)/$(BOOT_ROOT) \
 	  NETGUARD_BOOT_ROOT_IFUPDOWN2=$(CURDIR)/$(BOOT_ROOT_IFUPDOWN2) $(PYTHON) -m pytest -ra tests
 
@@ -37,6 +40,11 @@ $(DEB): $(shell git ls-files netguard ifupdown-hooks debian docs pyproject.toml 
 boot-root: $(DEB)  ## the boot tier's Debian roots (mmdebstrap, kept under out/) with the package installed
 	tests/boot/make-root $(CURDIR)/$(BOOT_ROOT) $(DEB)
 	tests/boot/make-root $(CURDIR)/$(BOOT_ROOT_IFUPDOWN2) $(DEB) trixie ifupdown2
+
+# The VM tier's roots (Debian's kernel, udev, ifupdown; tests/vm/make-root makes
+# each once, again only when its package list changes); the .deb goes into a copy.
+vm-roots:  ## the VM tier's Debian 12 and 13 roots under out/vm
+	for release in $(VM_RELEASES); do tests/vm/make-root $(CURDIR)/out/vm/$$release $$release || exit 1; done
 
 # ifupdown-ng and ifupdown2 conflict with ifupdown, so their Debian packages
 # are unpacked, not installed, and the hooks are tested under all three.
