@@ -170,28 +170,52 @@ PARSERS: dict[str, Callable[[str], Any]] = {
 }
 
 
-def parse_config(text: str, origin: str = DEFAULT_CONFIG_PATH) -> Config:
+def _meant(key: str, by_key: dict[str, str]) -> str:
+    """The known key an unknown one was probably meant to be ("" when none is close)."""
+    import difflib
+
+    close = difflib.get_close_matches(key.strip().lower(), list(by_key), n=1, cutoff=0.8)
+    return by_key[close[0]] if close else ""
+
+
+def parse_config(
+    text: str, origin: str = DEFAULT_CONFIG_PATH, problems: list[ConfigError] | None = None
+) -> Config:
+    """Strict: the first bad line raises. With problems (the hook), each bad line is appended
+    and its key keeps the default, so one typo cannot take every other setting with it."""
     by_key = {Config.key(name).lower(): name for name in Config._fields}
     values: dict[str, Any] = {}
     first_line: dict[str, int] = {}
+
+    def bad(message: str, key: str) -> None:
+        error = ConfigError(message, key=key)
+        if problems is None:
+            raise error
+        problems.append(error)
+        values.pop(key, None)
+
     for number, line in enumerate(text.split("\n"), 1):
         where = f"{origin}:{number}"
         if not line.strip() or line.startswith("#"):
             continue
         if line[0] in " \t":
-            raise ConfigError(
-                f"{where}: an indented line; every setting is `Key: value` at the start of a line"
-            )
+            bad(f"{where}: an indented line; every setting is `Key: value` at the start of a line", "")
+            continue
         key, colon, raw = line.partition(":")
         if not colon:
-            raise ConfigError(f"{where}: {shown(line)} is not `Key: value`")
+            bad(f"{where}: {shown(line)} is not `Key: value`", "")
+            continue
         spec = by_key.get(key.strip().lower())
         if spec is None:
+            meant = _meant(key, by_key)
             known = ", ".join(Config.key(name) for name in Config._fields)
-            raise ConfigError(f"{where}: unknown key {shown(key)}; known keys: {known}")
+            hint = f"did you mean {Config.key(meant)}?" if meant else f"known keys: {known}"
+            bad(f"{where}: unknown key {shown(key)}; {hint}", meant)
+            continue
         name = Config.key(spec)
         if spec in first_line:
-            raise ConfigError(f"{where}: {name} given again (first on line {first_line[spec]}); give it once")
+            bad(f"{where}: {name} given again (first on line {first_line[spec]}); give it once", spec)
+            continue
         first_line[spec] = number
         value = raw.strip()
         try:
@@ -199,22 +223,31 @@ def parse_config(text: str, origin: str = DEFAULT_CONFIG_PATH) -> Config:
                 raise BadValue("values are ASCII")
             values[spec] = PARSERS[spec](value)
         except BadValue as err:
-            raise ConfigError(f"{where}: {name}: bad value {shown(value)}; {err}") from None
+            bad(f"{where}: {name}: bad value {shown(value)}; {err}", spec)
     return Config(**values)
 
 
-def load_config(path: str = DEFAULT_CONFIG_PATH) -> Config:
-    """Defaults when the file is absent; a ConfigError when it is wrong or unreadable."""
+def load_config(path: str = DEFAULT_CONFIG_PATH, problems: list[ConfigError] | None = None) -> Config:
+    """Defaults when the file is absent; a ConfigError when it is wrong or unreadable (with
+    problems: each appended there, and the defaults of what could not be read)."""
     from netguard.safefile import UnsafeFile, read_bounded
 
     try:
         data = read_bounded(path, MAX_CONFIG_BYTES, follow=True)
+        text = data.decode("utf-8")
     except FileNotFoundError:
         return Config()
     except UnsafeFile as err:
-        raise ConfigError(err.message) from None
-    try:
-        text = data.decode("utf-8")
+        error = ConfigError(err.message)
     except UnicodeDecodeError as err:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {err.start}); fix the file") from None
-    return parse_config(text, path)
+        error = ConfigError(f"{path}: not UTF-8 text (byte {err.start}); fix the file")
+    except OSError as err:  # no permission: the CLI says "run it as root"; the hook goes on
+        if problems is None:
+            raise
+        error = ConfigError(f"{path}: cannot read it ({err.strerror}); fix the file")
+    else:
+        return parse_config(text, path, problems)
+    if problems is None:
+        raise error
+    problems.append(error)
+    return Config()

@@ -117,9 +117,14 @@ class OptionError(NetguardError):
 
 
 class ConfigError(NetguardError):
-    """/etc/netguard/netguard.conf is unreadable or has a bad value."""
+    """/etc/netguard/netguard.conf is unreadable or has a bad value; key: the Config field it
+    concerns ("" when the whole file is unusable)."""
 
     exit_code = EXIT_CONFIG
+
+    def __init__(self, message: str, iface: str = "", option: str = "", key: str = "") -> None:
+        super().__init__(message, iface, option)
+        self.key = key
 
 
 class DadFailed(NetguardError):

@@ -22,12 +22,13 @@ from netguard.errors import (
     EXIT_OK,
     FAIL,
     WARN,
+    ConfigError,
     NetguardError,
     exit_now,
     unexpected,
 )
 from netguard.features import Step, steps_of
-from netguard.options import POST_DOWN, POST_UP
+from netguard.options import POST_DOWN, POST_UP, PRE_UP
 
 
 class HookRun:
@@ -77,6 +78,25 @@ def run_phase(run: HookRun) -> None:
         return
     if run.ctx.phase == POST_DOWN and run.record.empty:
         applied.clear(run.config.state_dir, run.iface)
+
+
+def _judge_config(ctx: HookContext, problems: list[ConfigError]) -> None:
+    """netguard.conf's part of the error policy: a bad key fails only a stanza whose own options
+    need it (features' `reads`; the whole file when it cannot be read), and only going up. The
+    `ifup -a` meta calls, stanzas without options and the undo (pre-down, post-down) warn and
+    go on with the defaults: a typo there must never stop a boot netguard has no part in."""
+    if not problems:
+        return
+    from netguard.features import config_keys_needed
+
+    going_up = not ctx.is_meta and ctx.phase in (PRE_UP, POST_UP)
+    needed = config_keys_needed(ctx.options) if going_up else set()
+    for problem in problems:
+        if needed and (problem.key == "" or problem.key in needed):
+            problem.iface, problem.option = ctx.iface, "netguard.conf"
+            problem.message += f"; {ctx.iface}'s options need it"
+            raise problem
+        log.warn(ctx.iface, "netguard.conf", f"{problem.message}; netguard uses the default")
 
 
 def _record(config: Config, ctx: HookContext, code: int) -> None:
@@ -139,7 +159,9 @@ def main(argv: list[str]) -> int:
                 "",
                 f"{ctx.ignored}; options ignored while going down, undoing what netguard recorded",
             )
-        config = load_config()
+        problems: list[ConfigError] = []
+        config = load_config(problems=problems)
+        _judge_config(ctx, problems)
         if config.metrics_on and ctx.phase in (POST_UP, POST_DOWN):
             from netguard import metrics
 

@@ -19,7 +19,7 @@ import time
 
 from netguard import log
 from netguard.config import Config, load_config
-from netguard.errors import EXIT_FAILURE, EXIT_OK, NetguardError, WaitTimeout
+from netguard.errors import EXIT_FAILURE, EXIT_OK, ConfigError, NetguardError, WaitTimeout
 
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
@@ -168,11 +168,10 @@ def _record(
 
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic() - started_ago()
-    try:
-        config = load_config(args.config)
-    except NetguardError as err:
-        log.warn(args.iface, "netguard.conf", f"{err.message}; the boot wait uses the defaults")
-        config = Config()
+    problems: list[ConfigError] = []  # a boot wait goes on with the defaults, whatever the file holds
+    config = load_config(args.config, problems)
+    for bad in problems:
+        log.warn(args.iface, "netguard.conf", f"{bad.message}; the boot wait uses the default")
     timeout, on_failure, need_global = _settings(args.iface, config, args.interfaces)
     status, problem = wait(args.iface, timeout, need_global)
     took = time.monotonic() - started

@@ -43,6 +43,9 @@ class Feature(NamedTuple):
     # `ifquery --check` (ifupdown2): (interface, parsed options) -> {option: whether the
     # running state holds what the stanza asks}, judged by the feature's own planner.
     holds: Callable[[str, Mapping[str, Any]], dict[str, bool]] | None = None
+    # netguard.conf keys (Config fields) the options need to act: a bad one fails a stanza
+    # that uses them (pre-up, post-up); for every other stanza it warns and the default is used.
+    reads: tuple[str, ...] = ()
 
 
 _FOUND: list[Feature] = []
@@ -75,6 +78,16 @@ def forget() -> None:
 
 def steps_of(phase: str) -> list[Step]:
     return sorted((s for f in features() for s in f.steps if s.phase == phase), key=lambda s: s.order)
+
+
+def config_keys_needed(options: Mapping[str, Any]) -> set[str]:
+    """The netguard.conf keys the stanza's own options need: those of each family it uses."""
+    return {
+        key
+        for feature in features()
+        if any(options.get(o.name, o.default) != o.default for o in feature.options)
+        for key in feature.reads
+    }
 
 
 def all_options() -> tuple[Option, ...]:

@@ -218,4 +218,5 @@ FEATURE = Feature(
         ),
     ),
     holds=holds,
+    reads=("state_dir",),
 )

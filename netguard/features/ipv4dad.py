@@ -199,4 +199,5 @@ FEATURE = Feature(
             _probe_rest_and_announce,
         ),
     ),
+    reads=("state_dir",),
 )

@@ -127,9 +127,14 @@ def _wait_for_the_run(run: HookRun) -> None:
     import time
 
     from netguard import apply, boot, outcome
+    from netguard.safefile import UnsafeFile
 
     state_dir = run.config.state_dir
-    waits = boot.pending(state_dir)
+    try:
+        waits = boot.pending(state_dir)
+    except (OSError, UnsafeFile) as err:  # State-Dir/boot is broken: the run's interfaces waited each
+        log.warn("--all", OPTION, f"cannot read the run's waits ({err}); each interface waited for itself")
+        waits = []
     try:
         if not waits:
             return
@@ -171,7 +176,14 @@ def _wait_for_the_run(run: HookRun) -> None:
                 OPTION,
             )
     finally:
-        boot.finish(state_dir)
+        try:
+            boot.finish(state_dir)
+        except (OSError, UnsafeFile) as err:  # never a failure of ifup -a: the mark is tied to this ifup
+            log.warn(
+                "--all",
+                OPTION,
+                f"cannot clear the run's mark under {state_dir}/boot ({err}); harmless: it names this ifup only",
+            )
 
 
 def holds(iface: str, options: Mapping[str, Any]) -> dict[str, bool]:
@@ -259,4 +271,5 @@ FEATURE = Feature(
         ),
     ),
     holds=holds,
+    reads=("state_dir", "wait_dad_timeout"),
 )

@@ -1,0 +1,131 @@
+"""Hostile round 4, class 1: netguard never breaks a boot it has no part in.
+
+Real `ifup -a` in a namespace. A host whose stanzas use no netguard option
+boots (exit 0, every interface up) whatever netguard.conf holds: the
+`IFACE=--all` meta calls still start Python, so a configuration error there
+used to fail the whole run. A stanza that uses options fails only on the keys
+its own options need; an unrelated bad key is one warning and the default.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.sandbox import private_run, veth
+
+pytestmark = [pytest.mark.ifupdown, pytest.mark.hostile]
+
+PLAIN = """\
+auto eth0
+iface eth0 inet6 manual
+    up ip -6 addr add 2001:db8:1::1/64 dev eth0 nodad
+
+auto eth1
+iface eth1 inet static
+    address 192.0.2.1/24
+"""
+
+
+def host_with_links(make_host, make_namespace, count: int = 2):
+    host = make_host("ngr4")
+    peer = make_namespace("ngr4p")
+    for index in range(count):
+        veth(host, f"eth{index}", peer, f"eth{index}")
+        peer.exec("ip", "link", "set", f"eth{index}", "up")
+    return host
+
+
+def ifupdown_all(host, command: str) -> object:
+    """ifup -a / ifdown -a with an empty /run of its own: a netguard.conf that cannot be read
+    means the default State-Dir, /run/netguard, which must not be the host's."""
+    return host.exec(*private_run([command, "-a", "--state-dir", host.state_dir]), check=False, timeout=60)
+
+
+def conf(host):
+    return host.etc / "netguard" / "netguard.conf"
+
+
+def plant(host, kind: str) -> None:
+    """netguard.conf as an attacker, or a slip of the admin's hand, leaves it."""
+    path = conf(host)
+    state = f"State-Dir: {host.netguard_state}\nMetrics-Dir:\n"
+    if kind == "missing":
+        path.unlink()
+    elif kind == "empty":
+        path.write_text("")
+    elif kind == "typo":
+        path.write_text(state + "Wait-Dad-Timout: 5\n")
+    elif kind == "bad-value":
+        path.write_text(state + "Wait-Dad-Timeout: 9999\nReject-Max-Routes: -1\n")
+    elif kind == "not-utf8":
+        path.write_bytes(state.encode() + b"Irr-Host: \xff\xfe\n")
+    elif kind == "fifo":
+        path.unlink()
+        os.mkfifo(path)
+    elif kind == "directory":
+        path.unlink()
+        path.mkdir()
+    elif kind == "group-writable":
+        path.write_text(state)
+        path.chmod(0o666)
+    else:
+        raise AssertionError(kind)
+
+
+KINDS = ["missing", "empty", "typo", "bad-value", "not-utf8", "fifo", "directory", "group-writable"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_host_without_netguard_options_boots_whatever_netguard_conf_holds(make_host, make_namespace, kind):
+    host = host_with_links(make_host, make_namespace)
+    host.write_interfaces(PLAIN)
+    plant(host, kind)
+    done = ifupdown_all(host, "ifup")
+    assert done.returncode == 0, done.stderr
+    state = host.exec("ifquery", "--state", "--state-dir", host.state_dir).stdout
+    assert "eth0=eth0" in state and "eth1=eth1" in state, state
+    assert "2001:db8:1::1/64" in host.exec("ip", "-6", "addr", "show", "dev", "eth0").stdout
+    for line in done.stderr.splitlines():  # at most warnings of netguard's, each one line naming the file
+        if line.startswith("netguard"):
+            assert ": netguard.conf: warning: " in line and "netguard uses the default" in line, line
+    down = ifupdown_all(host, "ifdown")
+    assert down.returncode == 0, down.stderr
+
+
+def test_a_stanza_fails_only_on_a_key_its_own_options_need(make_host, make_namespace):
+    """Wait-Dad-Timout (a typo of Wait-Dad-Timeout): eth0's wait-dad yes needs that key, so eth0
+    fails pre-up naming the line and the key it was meant to be; eth1 (dad off: State-Dir only)
+    and eth2 (no option) come up; the typo is a warning for them."""
+    host = host_with_links(make_host, make_namespace, 3)
+    host.write_interfaces(
+        "auto eth0\niface eth0 inet6 manual\n    up ip -6 addr add 2001:db8:1::1/64 dev eth0\n    wait-dad yes\n\n"
+        "auto eth1\niface eth1 inet6 manual\n    up ip -6 addr add 2001:db8:2::1/64 dev eth1\n    dad off\n\n"
+        "auto eth2\niface eth2 inet static\n    address 192.0.2.2/24\n"
+    )
+    conf(host).write_text(conf(host).read_text() + "Wait-Dad-Timout: 5\n")
+    done = host.exec("ifup", "-a", "--state-dir", host.state_dir, check=False, timeout=60)
+    assert done.returncode != 0
+    state = host.exec("ifquery", "--state", "--state-dir", host.state_dir).stdout
+    assert "eth0" not in state and "eth1=eth1" in state and "eth2=eth2" in state, state
+    failed = [line for line in done.stderr.splitlines() if line.startswith("netguard: eth0")]
+    assert failed == [
+        "netguard: eth0: netguard.conf: /etc/netguard/netguard.conf:4: unknown key 'Wait-Dad-Timout'; "
+        "did you mean Wait-Dad-Timeout?; eth0's options need it"
+    ], done.stderr
+    assert host.exec("sysctl", "-n", "net.ipv6.conf.eth1.accept_dad").stdout.strip() == "0"
+
+
+def test_a_directory_at_the_runs_mark_never_fails_ifup_all(make_host, make_namespace):
+    """State-Dir/boot/run made a directory (and pending/ a file): ifup -a of a wait-dad stanza
+    still ends 0 with its address usable; netguard warns."""
+    host = host_with_links(make_host, make_namespace, 1)
+    host.write_interfaces(
+        "auto eth0\niface eth0 inet6 manual\n    up ip -6 addr add 2001:db8:1::1/64 dev eth0\n    wait-dad 10\n"
+    )
+    (host.netguard_state / "boot" / "run").mkdir(parents=True)
+    done = host.exec("ifup", "-a", "--state-dir", host.state_dir, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert host.exec("ip", "-6", "-o", "addr", "show", "tentative").stdout == ""
+    assert "Traceback" not in done.stderr
