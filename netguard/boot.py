@@ -111,7 +111,7 @@ def pending(state_dir: str) -> list[Pending]:
         return []
     found = []
     for name in names:
-        if iface_refusal(name) or name.startswith("."):
+        if iface_refusal(name):  # write_atomic's `.tmp.PID.HEX` is longer than any interface name
             continue
         try:
             words = read_bounded(os.path.join(where, name), 256).decode("ascii").split()

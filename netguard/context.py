@@ -55,7 +55,7 @@ class HookContext(NamedTuple):
     @property
     def is_meta(self) -> bool:
         """`ifup -a` runs hooks once for IFACE=--all, ADDRFAM=meta: not an interface."""
-        return self.iface == "--all" or "meta" in self.families or not self.iface
+        return (self.iface == "--all" and "meta" in self.families) or not self.iface
 
     @property
     def ipv6(self) -> bool:
@@ -107,7 +107,9 @@ def context_from_env(env: Mapping[str, str], script_path: str = "") -> HookConte
     """Build the context; raises OptionError/UnknownPhase with a user-ready line."""
     iface = env.get("IFACE", "")
     families = families_from(env)
-    meta = iface == "--all" or "meta" in families or not iface
+    # ifupdown's (and the addon's) call around `ifup -a`: IFACE=--all with ADDRFAM=meta. An
+    # interface the admin named `--all` has its own family, and is an interface.
+    meta = (iface == "--all" and "meta" in families) or not iface
     refusal = None if meta else iface_refusal(iface)
     if refusal:
         from netguard.errors import shown

@@ -53,11 +53,23 @@ def shown(value: str) -> str:
 
 
 def escaped(line: str) -> str:
-    """A line for a terminal: every character that would act on it (ESC, CR, BEL...) written as
-    Python would escape it; names from files and the kernel are not trusted to print."""
+    """The one escaping of text netguard shows (terminal, journal, JSON, Prometheus labels).
+
+    Kernel names are bytes: Python holds a byte that is not UTF-8 as a lone
+    surrogate (os.fsdecode), shown here as `\\xNN`; every character that would
+    act on a terminal (C0 and C1 controls such as ESC or U+009B CSI, DEL,
+    invisible formatting) as Python escapes it (`\\x9b`, `\\u200e`). Printable
+    text, UTF-8 letters included (`wlän0`), is shown as it is."""
     if line.isprintable():
         return line
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in line)
+    return "".join(
+        char
+        if char.isprintable()
+        else f"\\x{ord(char) - 0xDC00:02x}"
+        if "\udc80" <= char <= "\udcff"
+        else repr(char)[1:-1]
+        for char in line
+    )
 
 
 # An OSError on a path netguard reads or writes is planned for, whatever call raised it: the

@@ -42,21 +42,30 @@ def line(iface: str, option: str, text: str) -> str:
     return ": ".join(p for p in ("netguard", iface, option, text) if p)
 
 
+def _shown(message: str) -> str:
+    """Every line, wherever it goes, through errors.escaped: a name holding a control
+    character or a byte that is not UTF-8 never reaches a terminal or the journal raw."""
+    from netguard.errors import escaped
+
+    return escaped(message)
+
+
 def warn(iface: str, option: str, text: str) -> None:
-    message = line(iface, option, "warning: " + text)
+    message = _shown(line(iface, option, "warning: " + text))
     said.append(("warning", message))
     print(message, file=sys.stderr, flush=True)
     _send("LOG_WARNING", message)
 
 
 def info(iface: str, option: str, text: str) -> None:
-    message = line(iface, option, text)
+    message = _shown(line(iface, option, text))
     if _verbose:
         print(message, file=sys.stderr, flush=True)
     _send("LOG_INFO", message)
 
 
 def error(message: str) -> None:
+    message = _shown(message)
     said.append(("failed", message))
     print(message, file=sys.stderr, flush=True)
     _send("LOG_ERR", message)

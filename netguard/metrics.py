@@ -125,8 +125,12 @@ def sample(name: str, value: float, **labels: str) -> Sample:
 
 
 def _label_value(text: str) -> str:
-    clean = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return clean.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    """The exposition format's escaping (backslash, quote, newline: read back whole), and
+    errors.escaped (the one escaping of shown names) for every other character that is
+    not printable or not UTF-8."""
+    from netguard.errors import escaped
+
+    return "\\n".join(escaped(part).replace("\\", "\\\\").replace('"', '\\"') for part in text.split("\n"))
 
 
 def _number(value: float) -> str:

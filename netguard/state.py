@@ -157,12 +157,16 @@ def proc_ipv6_addresses(iface: str | None) -> list[Address]:
 
     found = []
     try:
-        with open("/proc/net/if_inet6", encoding="ascii") as handle:
-            lines = handle.read().splitlines()
+        with open("/proc/net/if_inet6", "rb") as handle:  # names are bytes: wlän0, or not UTF-8 at all
+            lines = handle.read().split(b"\n")
     except OSError:
         return []
-    for line in lines:
-        hexaddr, _index, prefixlen, scope, flags, name = line.split()
+    for raw in lines:
+        fields = raw.split()
+        if len(fields) != 6:
+            continue
+        hexaddr, _index, prefixlen, scope, flags = (field.decode("ascii") for field in fields[:5])
+        name = os.fsdecode(fields[5])  # as IFACE arrives in os.environ: compared as equals
         if iface is None or name == iface:
             address = inet_ntop(AF_INET6, bytes.fromhex(hexaddr))
             rt_scope = _PROC_SCOPES.get(int(scope, 16), RT_SCOPE_UNIVERSE)

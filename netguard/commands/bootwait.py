@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 OPTION = "wait-dad"
 GRACE = 30.0  # seconds for ifup's own work after the device appears (udev's rename, ifupdown-pre, scripts)
 POLL = 0.1  # a stat of /sys/class/net/IFACE
-POLL_SYSTEMD = 0.5  # a systemctl: ~50 ms of a CPU under QEMU's TCG, taken from the boot it waits for
+POLL_SYSTEMD = (
+    1.0  # a systemctl: ~0.3 s of a CPU under QEMU's TCG (measured), taken from the boot it waits for
+)
 USABLE, MISSING, UNFINISHED, IFUP_FAILED, NOT_USABLE = (
     "usable",
     "device missing",
@@ -132,7 +134,8 @@ def wait(iface: str, timeout: float, need_global: bool) -> tuple[str, NetguardEr
     if not _poll(ifup_ended, timeout + GRACE, POLL_SYSTEMD):
         why = (
             f"{unit} had not ended {timeout + GRACE:g} s after the device appeared (it was "
-            f"{states[-1] or 'unknown'}); boot went on; `journalctl -u {unit}` says what it does"
+            f"{states[-1] or 'unknown'}); netguard stops waiting (network-online.target still waits for "
+            f"that unit, up to its TimeoutStartSec); `journalctl -u {unit}` says what it does"
         )
         return UNFINISHED, WaitTimeout(why, iface, OPTION)
     if states[-1].startswith("failed"):

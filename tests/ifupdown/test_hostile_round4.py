@@ -129,3 +129,94 @@ def test_a_directory_at_the_runs_mark_never_fails_ifup_all(make_host, make_names
     assert done.returncode == 0, done.stderr
     assert host.exec("ip", "-6", "-o", "addr", "show", "tentative").stdout == ""
     assert "Traceback" not in done.stderr
+
+
+# Class 2: interface names are bytes. Names legal to the kernel, on one host with the tested stanzas.
+HOSTILE_NAMES = [b"wl\xc3\xa4n0", b"\xff\xfe0", b"x\xc2\x9by", b"--all", b".x"]
+
+
+def add_named_link(host, name: bytes, index: int) -> None:
+    """A veth pair inside the host namespace named by raw bytes, up, with an IPv6 address."""
+    import subprocess
+
+    peer = f"hn{index}".encode()
+    for argv in (
+        [b"ip", b"-n", host.name.encode(), b"link", b"add", name, b"type", b"veth", b"peer", b"name", peer],
+        [b"ip", b"-n", host.name.encode(), b"link", b"set", name, b"up"],
+        [b"ip", b"-n", host.name.encode(), b"link", b"set", peer, b"up"],
+        [
+            b"ip",
+            b"-n",
+            host.name.encode(),
+            b"-6",
+            b"addr",
+            b"add",
+            f"2001:db8:f{index}::1/64".encode(),
+            b"dev",
+            name,
+        ],
+    ):
+        subprocess.run(argv, check=True, capture_output=True)
+
+
+NAMED_STANZAS = """\
+auto eth0
+iface eth0 inet6 manual
+    up ip -6 addr add 2001:db8:1::1/64 dev eth0
+    wait-dad 10
+iface eth0 inet static
+    address 192.0.2.1/24
+    ipv4-dad on
+
+auto .x
+iface .x inet6 manual
+    up ip -6 addr add 2001:db8:2::1/64 dev .x
+    wait-dad 10
+
+auto wl\u00e4n0
+iface wl\u00e4n0 inet6 manual
+    up ip -6 addr add 2001:db8:3::1/64 dev wl\u00e4n0
+    wait-dad 10
+
+auto --all
+iface --all inet static
+    address 192.0.2.9/24
+    ipv4-dad on
+"""
+
+
+def test_names_that_are_bytes_neither_break_nor_reach_the_terminal_raw(make_host, make_namespace):
+    """wlän0, a name that is not UTF-8, a C1 control (U+009B, CSI), `--all` and `.x` beside the
+    tested stanzas: every wait finishes (`.x` and wlän0 at the end of ifup -a like eth0), ipv4-dad
+    probes the interface named --all (it is no meta call), `netguard wait` and `status --json`
+    work, and nothing raw or no traceback reaches the terminal."""
+    import json
+    import subprocess
+
+    host = make_host("ngr4n")
+    peer = make_namespace("ngr4q")
+    for name in ("eth0", ".x", "wl\u00e4n0", "--all"):
+        veth(host, name, peer, f"q{len(name)}{name.isascii():d}{name[:1] == '-':d}")
+    for name in peer.exec("ip", "-o", "link", "show").stdout.split("\n"):
+        if ": q" in name:
+            peer.exec("ip", "link", "set", name.split(": ")[1].split("@")[0], "up")
+    for index, name in enumerate(HOSTILE_NAMES[1:3]):  # no stanza: the host simply has them
+        add_named_link(host, name, index)
+    host.write_interfaces(NAMED_STANZAS)
+    done = subprocess.run(
+        ["ip", "netns", "exec", host.name, "ifup", "-a", "--state-dir", host.state_dir],
+        capture_output=True, timeout=120,
+    )  # fmt: skip
+    err = done.stderr
+    assert done.returncode == 0, err
+    assert b"\xc2\x9b" not in err and b"\xff" not in err and b"Traceback" not in err, err
+    for name in ("eth0", ".x", "wl\u00e4n0"):  # the stanzas with wait-dad (--all has none)
+        assert host.exec("ip", "-6", "-o", "addr", "show", "dev", name, "tentative").stdout == "", name
+    report = json.loads(host.netguard("status", "--json").stdout)["interfaces"]
+    for name in ("eth0", ".x", "wl\u00e4n0"):
+        assert report[name]["waits"]["wait-dad"]["status"] == "at the end of the ifup -a run", report[name]
+    assert report["--all"]["ipv4_dad"]["192.0.2.9"]["status"] == "free", report["--all"]
+    waited = host.netguard("wait", "--timeout", "5", "2001:db8:1::1", "2001:db8:f0::1", check=False)
+    assert waited.returncode == 0, waited.stderr
+    listed = host.netguard("status", check=False)
+    assert listed.returncode == 0 and "\x9b" not in listed.stdout and "Traceback" not in listed.stderr

@@ -4,10 +4,12 @@ One Guest per release: the root that tests/vm/make-root made (kept under
 out/vm/RELEASE) is copied once per test session into a work directory, the
 checkout's .deb installed there, and each boot gets an ext4 image made from
 it with the case's files written in (mkfs.ext4 -d; a few seconds). The
-guest's NIC is QEMU's user network (restrict=on: it reaches nothing, but its
-router advertisements give SLAAC a prefix) at PCI slot 3, so udev renames
-eth0 to ens3 as on the Debian installer's machines; QEMU itself runs in a
-network namespace of the test's own. The guest's checker (guest_check.py,
+guest's NIC is QEMU's user network (its DHCP server gives IPv4, its router
+advertisements give SLAAC a prefix) at PCI slot 3, so udev renames eth0 to
+ens3 as on the Debian installer's machines. QEMU runs in a network namespace
+of the test's own with nothing but a loopback that is down, so the guest
+reaches nothing beyond QEMU itself (restrict=on would also drop QEMU's DHCP:
+measured, no DHCPOFFER). The guest's checker (guest_check.py,
 started by `systemd.wants=` on the kernel command line) prints one JSON line
 on the serial console and powers off; every boot is bounded.
 """
@@ -81,7 +83,7 @@ class Guest:
                             "systemd.wants=netguard-vmcheck.service",
                  "-drive", f"file={image},format=raw,if=none,id=disk",
                  "-device", "virtio-blk-pci,drive=disk,addr=0x4",
-                 "-netdev", "user,id=net,restrict=on,ipv6=on,ipv6-prefix=2001:db8:7::,ipv6-prefixlen=64",
+                 "-netdev", "user,id=net,ipv6=on,ipv6-prefix=2001:db8:7::,ipv6-prefixlen=64",
                  "-device", "virtio-net-pci,netdev=net,addr=0x3"],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             )  # fmt: skip
