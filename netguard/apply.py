@@ -261,11 +261,11 @@ def probe_ipv4(run: HookRun, action: ProbeIPv4) -> None:
 
     from netguard import arp, outcome, state
 
-    iface = run.iface
-    link = state.link(iface)
+    iface, device = run.iface, run.device  # device: an alias stanza's base, where ARP happens
+    link = state.link(device)
     if link is None:
-        raise NetguardError(f"{iface} is gone; nothing to probe", iface, action.option)
-    if not state.has_carrier(iface):
+        raise NetguardError(f"{device} is gone; nothing to probe", iface, action.option)
+    if not state.has_carrier(device):
         for address in action.addresses:
             outcome.record(
                 run.config.state_dir, iface, address, "not checked", "no carrier", outcome.IPV4_DAD
@@ -273,7 +273,7 @@ def probe_ipv4(run: HookRun, action: ProbeIPv4) -> None:
         log.warn(
             iface,
             action.option,
-            f"{', '.join(action.addresses)} not checked: no carrier on {iface}, so no other host "
+            f"{', '.join(action.addresses)} not checked: no carrier on {device}, so no other host "
             "could answer a probe; check the cable or peer (ifup goes on)",
         )
         return
@@ -282,7 +282,7 @@ def probe_ipv4(run: HookRun, action: ProbeIPv4) -> None:
     free: list[str] = list(action.proven)
     for address in action.addresses:
         try:
-            found = arp.probe(iface, own, inet_aton(address), action.budget)
+            found = arp.probe(device, own, inet_aton(address), action.budget)
         except OSError as err:
             outcome.record(
                 run.config.state_dir,
@@ -309,7 +309,7 @@ def probe_ipv4(run: HookRun, action: ProbeIPv4) -> None:
             )
     if action.announce and free:
         packed = [inet_aton(address) for address in free]
-        arp.announce_in_background(iface, own, packed)
+        arp.announce_in_background(device, own, packed)
     if conflicts:
         for message in conflicts[:-1]:
             log.warn(iface, action.option, message)

@@ -44,6 +44,11 @@ class HookRun:
     def iface(self) -> str:
         return self.ctx.iface
 
+    @property
+    def device(self) -> str:
+        """The kernel's interface (an alias stanza's base): what probes and state reads use."""
+        return self.ctx.device
+
     def save(self) -> None:
         applied.save(self.config.state_dir, self.ctx.iface, self.record)
 

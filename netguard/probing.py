@@ -29,7 +29,9 @@ SO_BINDTODEVICE = 25
 def probe_tcp(iface: str, address: str, port: int, timeout: float) -> str:
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, iface.encode())
+        sock.setsockopt(
+            socket.SOL_SOCKET, SO_BINDTODEVICE, os.fsencode(iface.partition(":")[0])
+        )  # an alias label's base device
         sock.settimeout(timeout)
         try:
             sock.connect((address, port))
@@ -49,7 +51,9 @@ def probe_icmp(iface: str, address: str, timeout: float) -> str:
     reply = 129 if family == socket.AF_INET6 else 0
     ident = os.getpid() & 0xFFFF
     with socket.socket(family, socket.SOCK_RAW, protocol) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, iface.encode())
+        sock.setsockopt(
+            socket.SOL_SOCKET, SO_BINDTODEVICE, os.fsencode(iface.partition(":")[0])
+        )  # an alias label's base device
         packet = struct.pack("!BBHHH", request, 0, 0, ident, 1) + b"netguard"
         if family == socket.AF_INET:
             packet = packet[:2] + struct.pack("!H", _checksum(packet)) + packet[4:]

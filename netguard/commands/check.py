@@ -97,6 +97,13 @@ def check_stanza(stanza: Stanza, cached_asns: set[int] | None) -> list[Finding]:
                 f"acts on {_ONLY[option.family]} addresses only; "
                 f"move it to the `iface {stanza.iface} {option.family}` stanza",
             )
+        if ":" in stanza.iface and option.family == INET6 and stanza.family in (INET6, ""):
+            base = stanza.iface.partition(":")[0]
+            add(
+                lines[0],
+                f"{stanza.iface} is an IPv4 address label of {base} (IPv6 has no labels); "
+                f"put {name} in {base}'s `iface {base} inet6` stanza",
+            )
         if option.requires and option.requires not in by_name:
             add(lines[0], f"has no effect without {option.requires}", False)
     env = stanza.env()

@@ -82,7 +82,7 @@ def pre_up_address(ctx: HookContext) -> str:
 
 
 def plan_pre_up(ctx: HookContext, link: Link | None) -> list[Action]:
-    refusal = link_refusal(ctx.iface, link)
+    refusal = link_refusal(ctx.device, link)
     if refusal:
         return [Warn(OPTION, refusal)]
     if ctx.address and ":" not in ctx.address and unprobeable(ctx.address):
@@ -91,7 +91,7 @@ def plan_pre_up(ctx: HookContext, link: Link | None) -> list[Action]:
     if not address:
         return []  # post-up probes what comes
     assert link is not None
-    up = [] if link.up else [LinkUp(ctx.iface, CARRIER_WAIT, OPTION)]
+    up = [] if link.up else [LinkUp(ctx.device, CARRIER_WAIT, OPTION)]
     return [*up, ProbeIPv4((address,), _budget(ctx), OPTION)]
 
 
@@ -106,7 +106,7 @@ def plan_post_up(
     would take the address from the host that holds it; one not checked (no
     carrier then) is probed now.
     """
-    if link_refusal(ctx.iface, link):
+    if link_refusal(ctx.device, link):
         return []  # pre-up said why
     checked = pre_up_address(ctx)
     verdict = probed.get(checked, {}).get("status", "") if checked else ""
@@ -125,14 +125,16 @@ def _on(run: HookRun) -> bool:
 def _probe_primary(run: HookRun) -> None:
     from netguard import apply, state
 
-    apply.carry_out(run, plan_pre_up(run.ctx, state.link(run.iface)))
+    apply.carry_out(run, plan_pre_up(run.ctx, state.link(run.device)))
 
 
 def _probe_rest_and_announce(run: HookRun) -> None:
     from netguard import apply, outcome, state
 
-    link = state.link(run.iface)
-    addresses = state.ipv4_addresses(run.iface) if link else []
+    link = state.link(run.device)
+    addresses = state.ipv4_addresses(run.device) if link else []
+    if run.device != run.iface:  # an alias stanza: its own address, not the base's others
+        addresses = [address for address in addresses if address == primary(run.ctx)]
     probed = outcome.read(run.config.state_dir, run.iface, outcome.IPV4_DAD)
     apply.carry_out(run, plan_post_up(run.ctx, link, addresses, probed))
 

@@ -220,3 +220,64 @@ def test_names_that_are_bytes_neither_break_nor_reach_the_terminal_raw(make_host
     assert waited.returncode == 0, waited.stderr
     listed = host.netguard("status", check=False)
     assert listed.returncode == 0 and "\x9b" not in listed.stdout and "Traceback" not in listed.stderr
+
+
+# Class 3: alias stanzas (eth0:1, an IPv4 address label on eth0).
+ALIASES = """\
+auto eth0
+iface eth0 inet static
+    address 192.0.2.1/24
+
+auto eth0:1
+iface eth0:1 inet static
+    address 192.0.2.6/24
+    ipv4-dad on
+
+auto eth0:2
+iface eth0:2 inet static
+    address 192.0.2.5/24
+    ipv4-dad on
+"""
+
+
+def test_an_alias_stanza_is_probed_on_its_base_and_a_duplicate_is_not_configured(make_host, make_namespace):
+    host = make_host("ngr4a")
+    peer = make_namespace("ngr4b")
+    veth(host, "eth0", peer, "eth0")
+    peer.exec("ip", "link", "set", "eth0", "up")
+    peer.exec("ip", "addr", "add", "192.0.2.5/24", "dev", "eth0")  # the other host holds eth0:2's address
+    host.write_interfaces(ALIASES)
+    done = host.exec("ifup", "-a", "--state-dir", host.state_dir, check=False, timeout=60)
+    assert done.returncode != 0, done.stderr
+    mac = peer.exec("cat", "/sys/class/net/eth0/address").stdout.strip()
+    failed = [line for line in done.stderr.splitlines() if line.startswith("netguard: eth0:2: ipv4-dad:")]
+    assert failed and f"192.0.2.5 is in use by {mac}" in failed[0], done.stderr
+    shown = host.exec("ip", "-4", "addr", "show", "dev", "eth0").stdout
+    assert "192.0.2.6/24" in shown and "eth0:1" in shown, shown  # the free alias, with its label
+    assert "192.0.2.5" not in shown, shown  # the duplicate is never configured
+    report = __import__("json").loads(host.netguard("status", "--json").stdout)["interfaces"]
+    assert report["eth0:1"]["ipv4_dad"]["192.0.2.6"]["status"] == "free", report.get("eth0:1")
+    assert report["eth0:2"]["ipv4_dad"]["192.0.2.5"]["status"] == "in use", report.get("eth0:2")
+
+
+def test_an_ipv6_option_in_an_alias_stanza_is_refused_by_check_and_pre_up(
+    make_host, make_namespace, tmp_path
+):
+    host = make_host("ngr4c")
+    peer = make_namespace("ngr4d")
+    veth(host, "eth0", peer, "eth0")
+    text = "auto eth0\niface eth0 inet6 manual\n\nauto eth0:1\niface eth0:1 inet6 manual\n    wait-dad 5\n"
+    host.write_interfaces(text)
+    done = host.exec("ifup", "--state-dir", host.state_dir, "eth0:1", check=False, timeout=60)
+    assert done.returncode != 0
+    said = [line for line in done.stderr.splitlines() if line.startswith("netguard")]
+    assert said == [
+        "netguard: eth0:1: wait-dad: eth0:1 is an IPv4 address label of eth0 (IPv6 has no labels); "
+        "put wait-dad in eth0's `iface eth0 inet6` stanza"
+    ], done.stderr
+    (tmp_path / "interfaces").write_text(text)
+    checked = host.netguard("check", "-i", str(tmp_path / "interfaces"), check=False)
+    assert (
+        checked.returncode == 2
+        and "eth0:1: wait-dad: error: eth0:1 is an IPv4 address label" in checked.stdout
+    )
