@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 from netguard.record import NamedTuple
-from netguard.safefile import UnsafeFile, check_directory, own_directory, read_bounded, write_atomic
+from netguard.safefile import UnsafeFile, open_directory, read_bounded, write_atomic
 
 LIMIT = 64 * 1024
 SYSCTL_KEYS = ("accept_dad", "optimistic_dad", "use_optimistic")  # all that `dad` ever writes
@@ -32,13 +32,26 @@ def path(state_dir: str, iface: str) -> str:
     return os.path.join(state_dir, "applied", iface)
 
 
+def _named(iface: str) -> bool:
+    return "/" not in iface and iface not in ("", ".", "..")
+
+
 def load(state_dir: str, iface: str) -> Applied:
     """The record, or an empty one; a corrupt record yields what of it parses (lines are independent)."""
     applied = Applied({}, set())
+    if not _named(iface):
+        return applied
     try:
-        text = read_bounded(path(state_dir, iface), LIMIT).decode("ascii", "replace")
+        where = open_directory(state_dir, "applied")
     except (FileNotFoundError, UnsafeFile):
         return applied
+    try:
+        # Names are bytes (wlän0, or not UTF-8 at all): read back as os.fsdecode made them.
+        text = read_bounded(iface, LIMIT, dir_fd=where).decode("utf-8", "surrogateescape")
+    except (FileNotFoundError, UnsafeFile):
+        return applied
+    finally:
+        os.close(where)
     # Only what netguard could have written for this interface: its own DAD sysctls, never
     # a path that climbs out (`conf/../../ipv4/ip_forward`) or names another interface.
     ours = {f"/proc/sys/net/ipv6/conf/{iface}/{key}" for key in SYSCTL_KEYS}
@@ -53,25 +66,35 @@ def load(state_dir: str, iface: str) -> Applied:
 
 
 def save(state_dir: str, iface: str, applied: Applied) -> None:
-    where = os.path.dirname(path(state_dir, iface))
-    check_directory(state_dir)
-    own_directory(where)
     if applied.empty:
         clear(state_dir, iface)
         return
     lines = [f"sysctl {p} {v}" for p, v in sorted(applied.sysctls.items())]
     lines += [f"reject {family}" for family in sorted(applied.reject)]
-    data = ("\n".join(lines) + "\n").encode("ascii")
+    data = ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
+    where = open_directory(state_dir, "applied", make=True)
     try:
-        if read_bounded(path(state_dir, iface), LIMIT) == data:
-            return  # already on disk (ifup again): no rename, no fsync
-    except (OSError, UnsafeFile):
-        pass  # absent, or not ours to trust: written anew
-    write_atomic(where, iface, data, sync=False)  # see State-Dir in safefile.write_atomic
+        try:
+            if read_bounded(iface, LIMIT, dir_fd=where) == data:
+                return  # already on disk (ifup again): no rename, no fsync
+        except (OSError, UnsafeFile):
+            pass  # absent, or not ours to trust: written anew
+        write_atomic(os.path.dirname(path(state_dir, iface)), iface, data, sync=False, dir_fd=where)
+    finally:
+        os.close(where)
 
 
 def clear(state_dir: str, iface: str) -> None:
+    """Through a descriptor of State-Dir/applied: never an unlink through a planted link."""
+    if not _named(iface):
+        return
     try:
-        os.unlink(path(state_dir, iface))
+        where = open_directory(state_dir, "applied")
+    except FileNotFoundError:
+        return
+    try:
+        os.unlink(iface, dir_fd=where)
     except FileNotFoundError:
         pass
+    finally:
+        os.close(where)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 
 from netguard.record import NamedTuple
-from netguard.safefile import UnsafeFile, check_directory, listdir, own_directory, read_bounded, write_atomic
+from netguard.safefile import UnsafeFile, read_bounded, write_atomic
 
 MARK_LIMIT = 64
 
@@ -65,81 +65,144 @@ def identity(pid: int) -> str:
     return f"{pid} {start}"
 
 
-def _paths(state_dir: str) -> tuple[str, str]:
-    where = os.path.join(state_dir, "boot")
-    return where, os.path.join(where, "pending")
+def _open(state_dir: str, *parts: str, make: bool = False) -> int:
+    from netguard.safefile import open_directory
+
+    return open_directory(state_dir, "boot", *parts, make=make)
 
 
-def begin(state_dir: str) -> None:
-    """--all pre-up: this ifup's run is in progress; what a killed run left is dropped."""
-    check_directory(state_dir)
-    where, pending = _paths(state_dir)
-    own_directory(where)
-    own_directory(pending)
-    for name in listdir(pending):
-        os.unlink(os.path.join(pending, name))
-    write_atomic(where, "run", (identity(ifup_pid()) + "\n").encode("ascii"), sync=False)
-
-
-def in_progress(state_dir: str) -> bool:
-    """True in an interface's hook when its ifup is the one that marked the run."""
-    where, _ = _paths(state_dir)
+def _owned_mark(descriptor: int) -> bool:
+    """The run's mark names this hook's ifup (a second `ifup -a`'s mark is not ours)."""
     try:
-        mark = read_bounded(os.path.join(where, "run"), MARK_LIMIT).decode("ascii").strip()
+        mark = read_bounded("run", MARK_LIMIT, dir_fd=descriptor).decode("ascii").strip()
     except (OSError, UnsafeFile, UnicodeDecodeError):
         return False
     return mark == identity(ifup_pid())
 
 
+def _live_mark(descriptor: int) -> str:
+    """The mark of another `ifup -a` that still runs ("" when none, or when its ifup is gone)."""
+    try:
+        mark = read_bounded("run", MARK_LIMIT, dir_fd=descriptor).decode("ascii").strip()
+    except (OSError, UnsafeFile, UnicodeDecodeError):
+        return ""
+    pid = mark.partition(" ")[0]
+    if not pid.isdigit() or mark == identity(ifup_pid()):
+        return ""
+    return mark if identity(int(pid)) == mark else ""
+
+
+def begin(state_dir: str) -> bool:
+    """--all pre-up: this ifup's run is in progress; what a killed run left is dropped. False
+    when another `ifup -a` is still running: its mark and its pending waits stay, and this
+    run's interfaces each wait for themselves (two runs never share, or clear, one record)."""
+    where = _open(state_dir, make=True)
+    try:
+        if _live_mark(where):
+            return False
+        pending = _open(state_dir, "pending", make=True)
+        try:
+            for name in os.listdir(pending):
+                os.unlink(name, dir_fd=pending)
+        finally:
+            os.close(pending)
+        write_atomic(
+            os.path.join(state_dir, "boot"),
+            "run",
+            (identity(ifup_pid()) + "\n").encode("ascii"),
+            sync=False,
+            dir_fd=where,
+        )
+    finally:
+        os.close(where)
+    return True
+
+
+def in_progress(state_dir: str) -> bool:
+    """True in an interface's hook when its ifup is the one that marked the run."""
+    try:
+        where = _open(state_dir)
+    except (OSError, UnsafeFile):
+        return False
+    try:
+        return _owned_mark(where)
+    finally:
+        os.close(where)
+
+
 def defer(state_dir: str, wait: Pending) -> None:
-    _, pending = _paths(state_dir)
-    own_directory(pending)
+    pending = _open(state_dir, "pending", make=True)
     line = (
         f"{wait.deadline!r} {wait.timeout!r} {int(wait.need_global)} {wait.on_failure} {wait.deferred_at!r}\n"
     )
-    write_atomic(pending, wait.iface, line.encode("ascii"), sync=False)
+    try:
+        write_atomic(
+            os.path.join(state_dir, "boot", "pending"),
+            wait.iface,
+            line.encode("ascii"),
+            sync=False,
+            dir_fd=pending,
+        )
+    finally:
+        os.close(pending)
 
 
 def pending(state_dir: str) -> list[Pending]:
     """The waits interfaces deferred in this run (a record that does not parse is dropped)."""
     from netguard.context import iface_refusal
 
-    _, where = _paths(state_dir)
     try:
-        names = sorted(listdir(where))
+        where = _open(state_dir, "pending")
     except FileNotFoundError:
         return []
     found = []
-    for name in names:
-        if iface_refusal(name):  # write_atomic's `.tmp.PID.HEX` is longer than any interface name
-            continue
-        try:
-            words = read_bounded(os.path.join(where, name), 256).decode("ascii").split()
-            deadline, timeout, need_global, on_failure, deferred_at = words
-            found.append(
-                Pending(
-                    name, float(deadline), float(timeout), need_global == "1", on_failure, float(deferred_at)
+    try:
+        for name in sorted(os.listdir(where)):
+            if iface_refusal(name):  # write_atomic's `.tmp.PID.HEX` is longer than any interface name
+                continue
+            try:
+                words = read_bounded(name, 256, dir_fd=where).decode("ascii").split()
+                deadline, timeout, need_global, on_failure, deferred_at = words
+                found.append(
+                    Pending(
+                        name,
+                        float(deadline),
+                        float(timeout),
+                        need_global == "1",
+                        on_failure,
+                        float(deferred_at),
+                    )
                 )
-            )
-        except (OSError, UnsafeFile, UnicodeDecodeError, ValueError):
-            continue
+            except (OSError, UnsafeFile, UnicodeDecodeError, ValueError):
+                continue
+    finally:
+        os.close(where)
     return found
 
 
 def finish(state_dir: str) -> None:
-    """--all post-up, its wait done: no mark and no pending wait is left."""
-    where, pending_dir = _paths(state_dir)
-    for path in [os.path.join(pending_dir, name) for name in _listing(pending_dir)] + [
-        os.path.join(where, "run")
-    ]:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-
-
-def _listing(path: str) -> list[str]:
+    """--all post-up, its wait done: no mark and no pending wait of this run is left. Everything
+    goes through descriptors (no link followed), and only a run that owns the mark clears it:
+    a second `ifup -a` started meanwhile keeps its own."""
     try:
-        return listdir(path)
+        where = _open(state_dir)
     except FileNotFoundError:
-        return []
+        return
+    try:
+        if not _owned_mark(where):
+            return
+        try:
+            pending_dir = os.open(
+                "pending", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=where
+            )
+        except FileNotFoundError:
+            pending_dir = -1
+        if pending_dir >= 0:
+            try:
+                for name in os.listdir(pending_dir):
+                    os.unlink(name, dir_fd=pending_dir)
+            finally:
+                os.close(pending_dir)
+        os.unlink("run", dir_fd=where)
+    finally:
+        os.close(where)

@@ -14,23 +14,29 @@ import os
 import time
 
 from netguard.options import PHASES
-from netguard.safefile import UnsafeFile, check_directory, own_directory, read_bounded, write_atomic
+from netguard.safefile import UnsafeFile, open_directory, read_bounded, write_atomic
 
 LIMIT = 64 * 1024
 PHASE, IPV4_DAD, WAIT = "outcome", "ipv4-dad", "wait"  # the kinds: keyed by phase, IPv4 address, wait
 
 
-def path(state_dir: str, iface: str, kind: str = PHASE) -> str:
-    return os.path.join(state_dir, kind, iface)
-
-
 def read(state_dir: str, iface: str, kind: str = PHASE) -> dict[str, dict[str, str]]:
-    """{phase: {"time": ..., "status": ok|warning|failed, "message": ...}}; {} when none or unreadable."""
+    """{phase: {"time": ..., "status": ok|warning|failed, "message": ...}}; {} when none or unreadable.
+
+    Through safefile.open_directory: a link planted at State-Dir/KIND is never followed."""
     found: dict[str, dict[str, str]] = {}
-    try:
-        text = read_bounded(path(state_dir, iface, kind), LIMIT).decode("utf-8", "replace")
-    except (FileNotFoundError, PermissionError, UnsafeFile):
+    if "/" in iface or iface in ("", ".", ".."):
         return found
+    try:
+        where = open_directory(state_dir, kind)
+    except (OSError, UnsafeFile):
+        return found
+    try:
+        text = read_bounded(iface, LIMIT, dir_fd=where).decode("utf-8", "replace")
+    except (OSError, UnsafeFile):
+        return found
+    finally:
+        os.close(where)
     for line in text.split("\n"):
         fields = line.split("\t")
         if len(fields) == 4 and (fields[0] in PHASES or kind != PHASE):
@@ -40,10 +46,9 @@ def read(state_dir: str, iface: str, kind: str = PHASE) -> dict[str, dict[str, s
 
 def record(state_dir: str, iface: str, key: str, status: str, message: str, kind: str = PHASE) -> None:
     """Best effort: a record that cannot be written must not change what the hook does."""
+    if "/" in iface or iface in ("", ".", ".."):
+        return
     try:
-        check_directory(state_dir)
-        where = os.path.dirname(path(state_dir, iface, kind))
-        own_directory(where)
         current = read(state_dir, iface, kind)
         current[key] = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -51,6 +56,11 @@ def record(state_dir: str, iface: str, key: str, status: str, message: str, kind
             "message": " ".join(message.split())[:500],
         }
         lines = [f"{p}\t{v['time']}\t{v['status']}\t{v['message']}" for p, v in current.items()]
-        write_atomic(where, iface, ("\n".join(lines) + "\n").encode("utf-8"), sync=False)
+        where = open_directory(state_dir, kind, make=True)
+        try:
+            data = ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
+            write_atomic(os.path.join(state_dir, kind), iface, data, sync=False, dir_fd=where)
+        finally:
+            os.close(where)
     except (OSError, UnsafeFile):
         pass

@@ -145,6 +145,53 @@ def open_lock(path: str) -> int:
     return descriptor
 
 
+def open_directory(base: str, *parts: str, make: bool = False) -> int:
+    """A descriptor of base/parts...: base checked (check_directory), then each part entered
+    with openat(O_NOFOLLOW) and refused unless a real directory, root's (or ours), writable by
+    no one else. The one way into State-Dir's subdirectories: reads, writes and unlinks then go
+    through the descriptor (dir_fd), so no link planted at any level is ever followed, whatever
+    the operation. make: create missing parts (0755). FileNotFoundError when one is absent."""
+    check_directory(base)
+    if make:
+        os.makedirs(base, mode=0o755, exist_ok=True)
+    # As check_directory judged it: the resolved path, its last component opened without following.
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    descriptor = os.open(os.path.realpath(base), flags)
+    try:
+        for part in parts:
+            if make:
+                try:
+                    os.mkdir(part, 0o755, dir_fd=descriptor)
+                except FileExistsError:
+                    pass
+            try:
+                inner = os.open(
+                    part,
+                    os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+                    dir_fd=descriptor,
+                )
+            except OSError as err:
+                if err.errno in (errno.ELOOP, errno.ENOTDIR):
+                    where = os.path.join(base, *parts[: parts.index(part) + 1])
+                    raise UnsafeFile(
+                        f"{where} is not a directory (a link or a file?); refused; remove it"
+                    ) from None
+                raise
+            os.close(descriptor)
+            descriptor = inner
+            info = os.fstat(descriptor)
+            if not _trusted_owner(info.st_uid) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                where = os.path.join(base, *parts[: parts.index(part) + 1])
+                raise UnsafeFile(
+                    f"{where} is not root's or others can write it; refused; fix with: "
+                    f"chown root:root {where} && chmod 755 {where}"
+                )
+        return descriptor
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
 def listdir(path: str) -> list[str]:
     """The names in a directory netguard keeps, read through a descriptor opened without following
     a link (os.listdir(path) would follow one planted in its place); FileNotFoundError if absent."""
@@ -196,7 +243,9 @@ def write_atomic(
             os.unlink(temp, dir_fd=dir_fd)
         except OSError:
             pass
-        if isinstance(err, OSError) and not err.filename:  # write() and fsync() name no path
+        # write() and fsync() name no path; through dir_fd the call names the temp file: the
+        # target's path is what the admin must look at.
+        if isinstance(err, OSError) and (not err.filename or dir_fd is not None):
             raise OSError(err.errno, err.strerror, path) from None
         raise
     if sync and dir_fd is not None:

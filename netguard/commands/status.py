@@ -250,6 +250,13 @@ def render(report: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from netguard.context import iface_refusal
+    from netguard.errors import OptionError, shown
+
+    for name in args.ifaces:  # a name is never a path: `../x` would read another file as a record
+        refusal = iface_refusal(name)
+        if refusal:
+            raise OptionError(f"{shown(name)} is {refusal}; give an interface name", "", "status")
     rules, chosen = rules_of(args)
     report = build(load_config(args.config), args.interfaces, args.ifaces, rules, chosen)
     print(json.dumps(report, indent=2, sort_keys=True) if args.json else render(report))

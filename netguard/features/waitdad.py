@@ -118,7 +118,10 @@ def _ifup_all(run: HookRun) -> bool:
 def _begin_run(run: HookRun) -> None:
     from netguard import boot
 
-    boot.begin(run.config.state_dir)
+    if not boot.begin(run.config.state_dir):
+        log.info(
+            "--all", OPTION, "another `ifup -a` is running: this run's interfaces each wait for themselves"
+        )
 
 
 def _wait_for_the_run(run: HookRun) -> None:

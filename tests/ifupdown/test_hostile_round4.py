@@ -281,3 +281,69 @@ def test_an_ipv6_option_in_an_alias_stanza_is_refused_by_check_and_pre_up(
         checked.returncode == 2
         and "eth0:1: wait-dad: error: eth0:1 is an IPv4 address label" in checked.stdout
     )
+
+
+# Class 4: one safe walk into State-Dir: nothing is read, written or unlinked through a planted link.
+def test_a_link_planted_at_state_dir_boot_is_never_followed(make_host, make_namespace, tmp_path):
+    host = host_with_links(make_host, make_namespace, 1)
+    host.write_interfaces(
+        "auto eth0\niface eth0 inet6 manual\n    up ip -6 addr add 2001:db8:1::1/64 dev eth0\n    wait-dad 10\n"
+    )
+    target = tmp_path / "precious"
+    (target / "pending").mkdir(parents=True)
+    (target / "run").write_text("keep\n")
+    (target / "pending" / "eth0").write_text("keep\n")
+    host.netguard_state.mkdir(parents=True, exist_ok=True)
+    (host.netguard_state / "boot").symlink_to(target)
+    done = host.exec("ifup", "-a", "--state-dir", host.state_dir, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert (target / "run").read_text() == "keep\n" and (target / "pending" / "eth0").read_text() == "keep\n"
+    assert sorted(p.name for p in target.iterdir()) == ["pending", "run"]
+    assert host.exec("ip", "-6", "-o", "addr", "show", "dev", "eth0", "tentative").stdout == ""
+
+
+def test_status_reads_no_record_through_a_link_and_takes_no_path_for_a_name(
+    make_host, make_namespace, tmp_path
+):
+    host = host_with_links(make_host, make_namespace, 1)
+    host.write_interfaces("auto eth0\niface eth0 inet6 manual\n    wait-dad 5\n")
+    forged = tmp_path / "forged"
+    forged.mkdir()
+    (forged / "eth0").write_text("post-up\t2026-01-01T00:00:00+0000\tok\tFORGED\n")
+    host.netguard_state.mkdir(parents=True, exist_ok=True)
+    (host.netguard_state / "outcome").symlink_to(forged)
+    shown = host.netguard("status", "--json", "eth0")
+    assert "FORGED" not in shown.stdout, shown.stdout
+    (tmp_path / "secret").write_text("post-up\tx\tok\tSECRET\n")
+    climbed = host.netguard("status", "../../../../" + str(tmp_path / "secret"), check=False)
+    assert climbed.returncode == 2 and "SECRET" not in climbed.stdout, climbed
+    assert climbed.stderr.count("\n") == 1 and "give an interface name" in climbed.stderr, climbed.stderr
+
+
+# Class 5: two `ifup -a` at once: the second never clears the first's waits.
+def test_a_second_ifup_all_never_clears_the_first_runs_waits(make_host, make_namespace):
+    import subprocess
+    import time
+
+    host = make_host("ngr4t")
+    peer = make_namespace("ngr4u")
+    veth(host, "eth0", peer, "eth0")  # the peer's end stays down: no carrier, eth0's address stays tentative
+    veth(host, "eth1", peer, "eth1")
+    peer.exec("ip", "link", "set", "eth1", "up")
+    host.write_interfaces(
+        "auto eth0\niface eth0 inet6 manual\n    up ip -6 addr add 2001:db8:1::1/64 dev eth0\n    wait-dad 4\n\n"
+        "auto eth1\niface eth1 inet6 manual\n    up ip -6 addr add 2001:db8:2::1/64 dev eth1\n    wait-dad 4\n"
+    )
+    first = subprocess.Popen(["ip", "netns", "exec", host.name, "ifup", "-a", "--state-dir", host.state_dir],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline = time.monotonic() + 20
+    while not (host.netguard_state / "boot" / "pending" / "eth0").exists():
+        assert time.monotonic() < deadline and first.poll() is None, (
+            "the first run never deferred eth0's wait"
+        )
+        time.sleep(0.02)
+    second = host.exec("ifup", "-a", "--state-dir", host.state_dir, check=False, timeout=60)
+    _, said = first.communicate(timeout=60)
+    assert first.returncode != 0, said  # eth0 stayed tentative: the first run's one wait names it
+    assert "netguard: eth0: wait-dad: timed out after 4 s" in said, said
+    assert "Traceback" not in said + second.stderr
