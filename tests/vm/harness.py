@@ -4,12 +4,12 @@ One Guest per release: the root that tests/vm/make-root made (kept under
 out/vm/RELEASE) is copied once per test session into a work directory, the
 checkout's .deb installed there, and each boot gets an ext4 image made from
 it with the case's files written in (mkfs.ext4 -d; a few seconds). The
-guest's NIC is QEMU's user network (its DHCP server gives IPv4, its router
-advertisements give SLAAC a prefix) at PCI slot 3, so udev renames eth0 to
-ens3 as on the Debian installer's machines. QEMU runs in a network namespace
-of the test's own with nothing but a loopback that is down, so the guest
-reaches nothing beyond QEMU itself (restrict=on would also drop QEMU's DHCP:
-measured, no DHCPOFFER). The guest's checker (guest_check.py,
+guest's NIC is QEMU's user network (its router advertisements give SLAAC a
+prefix; its DHCP server sent the guest's dhclient no offer here, so no case
+uses DHCP) at PCI slot 3, so udev renames eth0 to ens3 as on the Debian
+installer's machines. QEMU runs in a network namespace of the test's own
+with nothing but a loopback that is down, so the guest reaches nothing
+beyond QEMU itself. The guest's checker (guest_check.py,
 started by `systemd.wants=` on the kernel command line) prints one JSON line
 on the serial console and powers off; every boot is bounded.
 """

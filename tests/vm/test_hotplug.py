@@ -5,7 +5,7 @@ so network-online.target used to be reached while ifup (and netguard's wait
 in it) still ran, and a unit ordered after it could not bind the addresses.
 Each release boots 3 times with `wait-dad` (the issue's static layout twice,
 one with `systemctl restart networking` and `systemctl restart ifup@ens3`
-after the check; the installer's DHCP + SLAAC layout once, with a second
+after the check; the installer's SLAAC layout (`inet6 auto`) once, with a second
 hotplug stanza whose NIC never appears) and up to 3 times without it (the
 control, which must show the failure at least once; it also shows that a host
 without netguard options gets no netguard unit and no changed ordering).
@@ -37,13 +37,13 @@ iface ens3 inet6 static
 {options}"""
 STATIC_CASE = {"iface": "ens3", "addresses": ["2001:db8:5::1", "2001:db8:5::2"], "global_prefix": None}
 
-# The installer's layout where the network has router advertisements: DHCP and SLAAC.
+# The installer's layout on a network with router advertisements and no DHCPv4 (QEMU's DHCP
+# server sent no DHCPOFFER to the guest's dhclient in this harness, with or without restrict=on).
 SLAAC = """\
 auto lo
 iface lo inet loopback
 
 allow-hotplug ens3
-iface ens3 inet dhcp
 iface ens3 inet6 auto
     wait-dad 10
 
