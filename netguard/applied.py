@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 
+from netguard import stateformat
 from netguard.record import NamedTuple
 from netguard.safefile import UnsafeFile, open_directory, read_bounded, write_atomic
 
@@ -47,15 +48,19 @@ def load(state_dir: str, iface: str) -> Applied:
         return applied
     try:
         # Names are bytes (wlän0, or not UTF-8 at all): read back as os.fsdecode made them.
-        text = read_bounded(iface, LIMIT, dir_fd=where).decode("utf-8", "surrogateescape")
+        _, lines = stateformat.unpack(read_bounded(iface, LIMIT, dir_fd=where))
     except (FileNotFoundError, UnsafeFile):
         return applied
+    except stateformat.NewerFormat as err:  # never guess what a newer netguard meant to undo
+        raise UnsafeFile(
+            f"{path(state_dir, iface)}: {err}; undo it with that netguard, or remove it"
+        ) from None
     finally:
         os.close(where)
     # Only what netguard could have written for this interface: its own DAD sysctls, never
     # a path that climbs out (`conf/../../ipv4/ip_forward`) or names another interface.
     ours = {f"/proc/sys/net/ipv6/conf/{iface}/{key}" for key in SYSCTL_KEYS}
-    for line in text.split("\n"):
+    for line in lines:
         words = line.split(" ")
         if len(words) == 3 and words[0] == "sysctl" and words[1] in ours:
             if words[2].isascii() and words[2].isdigit() and len(words[2]) <= 3:
@@ -71,7 +76,7 @@ def save(state_dir: str, iface: str, applied: Applied) -> None:
         return
     lines = [f"sysctl {p} {v}" for p, v in sorted(applied.sysctls.items())]
     lines += [f"reject {family}" for family in sorted(applied.reject)]
-    data = ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
+    data = stateformat.pack(lines)
     where = open_directory(state_dir, "applied", make=True)
     try:
         try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import time
 
+from netguard import stateformat
 from netguard.options import PHASES
 from netguard.safefile import UnsafeFile, open_directory, read_bounded, write_atomic
 
@@ -20,10 +21,39 @@ LIMIT = 64 * 1024
 PHASE, IPV4_DAD, WAIT = "outcome", "ipv4-dad", "wait"  # the kinds: keyed by phase, IPv4 address, wait
 
 
-def read(state_dir: str, iface: str, kind: str = PHASE) -> dict[str, dict[str, str]]:
-    """{phase: {"time": ..., "status": ok|warning|failed, "message": ...}}; {} when none or unreadable.
+# What each kind's lines may hold: a record netguard could not have written is a problem, never
+# output (status --json has a closed schema). Kinds not named here (Cache-Dir's refresh
+# attempts) are checked for shape only.
+_STATUSES: dict[str, dict[str, tuple[str, ...]]] = {
+    PHASE: {phase: ("ok", "warning", "failed") for phase in PHASES},
+    WAIT: {
+        "wait-dad": ("at the interface", "at the end of the ifup -a run"),
+        "boot": ("usable", "device missing", "ifup unfinished", "ifup failed", "not usable"),
+    },
+}
+IPV4_STATUSES = ("free", "in use", "not checked")
 
-    Through safefile.open_directory: a link planted at State-Dir/KIND is never followed."""
+
+def _valid(kind: str, key: str, when: str, status: str) -> bool:
+    if not (len(when) == 24 and when[4] == "-" and when[10] == "T" and when[:4].isdigit()):
+        return False
+    if kind == IPV4_DAD:
+        parts = key.split(".")
+        return (
+            status in IPV4_STATUSES and len(parts) == 4 and all(p.isdigit() and int(p) < 256 for p in parts)
+        )
+    allowed = _STATUSES.get(kind)
+    return allowed is None or status in allowed.get(key, ())
+
+
+def read(
+    state_dir: str, iface: str, kind: str = PHASE, problems: list[str] | None = None
+) -> dict[str, dict[str, str]]:
+    """{key: {"time": ..., "status": ..., "message": ...}}; {} when none or unreadable.
+
+    Through safefile.open_directory (a link planted at State-Dir/KIND is never followed); any
+    format stateformat reads; a line netguard could not have written is left out and, when
+    problems is given, named there."""
     found: dict[str, dict[str, str]] = {}
     if "/" in iface or iface in ("", ".", ".."):
         return found
@@ -32,15 +62,23 @@ def read(state_dir: str, iface: str, kind: str = PHASE) -> dict[str, dict[str, s
     except (OSError, UnsafeFile):
         return found
     try:
-        text = read_bounded(iface, LIMIT, dir_fd=where).decode("utf-8", "replace")
+        _, lines = stateformat.unpack(read_bounded(iface, LIMIT, dir_fd=where))
+    except stateformat.NewerFormat as err:
+        if problems is not None:
+            problems.append(f"{os.path.join(state_dir, kind, iface)}: {err}; not shown")
+        return found
     except (OSError, UnsafeFile):
         return found
     finally:
         os.close(where)
-    for line in text.split("\n"):
+    for line in lines:
         fields = line.split("\t")
-        if len(fields) == 4 and (fields[0] in PHASES or kind != PHASE):
+        if len(fields) == 4 and _valid(kind, *fields[:3]):
             found[fields[0]] = {"time": fields[1], "status": fields[2], "message": fields[3]}
+        elif problems is not None:
+            problems.append(
+                f"{os.path.join(state_dir, kind, iface)}: a line netguard could not have written; left out"
+            )
     return found
 
 
@@ -58,8 +96,9 @@ def record(state_dir: str, iface: str, key: str, status: str, message: str, kind
         lines = [f"{p}\t{v['time']}\t{v['status']}\t{v['message']}" for p, v in current.items()]
         where = open_directory(state_dir, kind, make=True)
         try:
-            data = ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
-            write_atomic(os.path.join(state_dir, kind), iface, data, sync=False, dir_fd=where)
+            write_atomic(
+                os.path.join(state_dir, kind), iface, stateformat.pack(lines), sync=False, dir_fd=where
+            )
         finally:
             os.close(where)
     except (OSError, UnsafeFile):

@@ -20,7 +20,7 @@ from netguard.interfaces import DEFAULT_INTERFACES, IFUPDOWN, RULE_NAMES, Templa
 from netguard.prefixes.cache import CacheEntry, CacheError, read_entry
 from netguard.prefixes.prefix import BITS, FAMILY, Prefix, format_prefix
 
-SCHEMA_VERSION = 1  # of --json: docs/status.schema.json (/usr/share/netguard/status.schema.json)
+SCHEMA_VERSION = 2  # of --json: docs/status.schema.json (/usr/share/netguard/status.schema.json)
 
 
 def _age_days(stamp: str) -> float | None:
@@ -132,9 +132,9 @@ def build(
                 if a.ifname == name
             ],
             "reject": {},
-            "outcomes": outcome.read(config.state_dir, name),
-            "ipv4_dad": outcome.read(config.state_dir, name, outcome.IPV4_DAD),
-            "waits": outcome.read(config.state_dir, name, outcome.WAIT),
+            "outcomes": outcome.read(config.state_dir, name, problems=problems),
+            "ipv4_dad": outcome.read(config.state_dir, name, outcome.IPV4_DAD, problems),
+            "waits": outcome.read(config.state_dir, name, outcome.WAIT, problems),
         }
         for family, version in reject.FAMILIES.items():
             key = (name, family)

@@ -11,7 +11,7 @@ from netguard.commands import status
 from tests.sandbox import STATUS_SCHEMA, jsonschema, validate_status
 
 EMPTY = {
-    "version": 1,
+    "version": status.SCHEMA_VERSION,
     "interfaces": {},
     "routes": {"inet": {"installed": 0, "extra": []}, "inet6": {"installed": 0, "extra": []}},
     "cache": {},
@@ -30,7 +30,7 @@ def test_the_schema_is_a_valid_2020_12_schema_of_the_version_status_prints():
 @pytest.mark.parametrize(
     "change",
     [
-        {"version": 2},
+        {"version": status.SCHEMA_VERSION + 1},
         {"surprise": 1},
         {"interfaces": {"eth0": {"exists": True}}},
         {"cache": {"AS1": {"source": "x"}}},
