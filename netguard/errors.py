@@ -14,6 +14,7 @@ EXIT_FAILURE = 1  # the thing asked for did not happen (DAD failed, timeout)
 EXIT_CONFIG = 2  # bad option value or configuration file
 EXIT_TIMEOUT = 3  # a bounded wait ran out
 EXIT_INTERRUPTED = 130  # Ctrl-C
+EXIT_TERMINATED = 143  # SIGTERM, as a shell reports it
 
 # The error policy, one word per step (features declare theirs):
 FAIL = "fail"  # the step guards correctness: its failure fails the phase (bad values always do)
@@ -120,6 +121,21 @@ def unexpected(err: BaseException) -> str:
         + (f" ({detail})" if detail else "")
         + ("; the details are in the journal (journalctl -t netguard); please report it")
     )
+
+
+class Terminated(BaseException):
+    """SIGTERM (systemd stopping networking.service, or its start timeout): not an error any
+    step's policy may swallow; the hook says so in one line and records it, then exits."""
+
+
+def terminate_on_sigterm() -> None:
+    """SIGTERM raises Terminated in the main thread (_signal: no enum import for a hook run)."""
+    import _signal
+
+    def terminated(signum: int, frame: object) -> None:
+        raise Terminated
+
+    _signal.signal(_signal.SIGTERM, terminated)
 
 
 class OptionError(NetguardError):

@@ -20,11 +20,14 @@ from netguard.errors import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_TERMINATED,
     FAIL,
     WARN,
     ConfigError,
     NetguardError,
+    Terminated,
     exit_now,
+    terminate_on_sigterm,
     unexpected,
 )
 from netguard.features import Step, steps_of
@@ -190,6 +193,16 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         log.error(log.line(iface, phase, "interrupted"))
         return EXIT_INTERRUPTED
+    except Terminated:
+        stopped = NetguardError(
+            "stopped by SIGTERM (systemd stopping the unit, or its start timeout) before the phase ended; "
+            "ifup or ifdown it again",
+            iface,
+            phase,
+        )
+        log.error(stopped.line())
+        _record_unstarted(argv, iface, stopped)
+        return EXIT_TERMINATED
     except Exception as err:  # outside every step: the context, the configuration, the record
         log.traceback_to_journal(log.line(iface, phase, "traceback"))
         log.error(log.line(iface, phase, unexpected(err)))
@@ -199,6 +212,7 @@ def main(argv: list[str]) -> int:
 
 def run() -> None:
     """The shim's entry point: main() on the hook path (argv[1]), then a fast exit."""
+    terminate_on_sigterm()
     exit_now(main(sys.argv))
 
 

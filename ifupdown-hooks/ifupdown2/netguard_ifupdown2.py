@@ -84,8 +84,10 @@ class netguard_ifupdown2(moduleBase):  # ifupdown2 finds the class by the module
         if operation == "up" and ifaceobj.name in self._failed:
             self._failed.discard(ifaceobj.name)
             return  # pre-up failed: under ifupdown, ifup would have stopped there
-        env = dict(os.environ)
-        env.update(ifaceobj.get_env())
+        # As ifupdown 0.8 runs hooks: a clean environment, the stanza's own IF_* and nothing of
+        # the caller's (`IF_WAIT_DAD=garbage ifup eth0` must not reach a stanza without options).
+        env = clean_environment(self.logger.isEnabledFor(logging.INFO))
+        env.update((k, v) for k, v in ifaceobj.get_env().items() if k.startswith("IF_"))
         env.update(netguard.hook_environment(ifaceobj.get_attr_value))
         env.update(
             IFACE=ifaceobj.name,
@@ -95,7 +97,21 @@ class netguard_ifupdown2(moduleBase):  # ifupdown2 finds the class by the module
             MODE="start" if "up" in operation else "stop",
             PHASE=operation,
         )
-        returncode, lines = run_hook(script, env)
+        try:
+            too_long = [k for k, v in env.items() if len(k) + len(v) + 2 > MAX_ARG_STRLEN]
+            if too_long:
+                option = too_long[0][3:].lower().replace("_", "-")
+                raise OSError(
+                    f"netguard: {ifaceobj.name}: {option}: the value is {len(env[too_long[0]])} characters; "
+                    "the kernel passes at most 128 KiB to a hook: shorten it (a long prefix list belongs "
+                    "in the cache: netguard import)"
+                )
+            returncode, lines = run_hook(script, env)
+        except OSError as err:  # E2BIG, ENOMEM...: one line naming the interface, and up skipped
+            if operation == "pre-up":
+                self._failed.add(ifaceobj.name)
+            raise Exception(str(err) if str(err).startswith("netguard: ") else
+                            f"netguard: {ifaceobj.name}: {operation}: cannot run the hook ({err.strerror or err})") from None  # fmt: skip
         if returncode == 0:
             for line in lines:
                 self.logger.warning(line)
@@ -111,7 +127,7 @@ class netguard_ifupdown2(moduleBase):  # ifupdown2 finds the class by the module
 
     def _all(self, operation):
         """The hook as ifupdown 0.8 runs it before and after all interfaces of `ifup -a`."""
-        env = dict(os.environ)
+        env = clean_environment(self.logger.isEnabledFor(logging.INFO))
         env.update(
             IFACE="--all", LOGICAL="--all", ADDRFAM="meta", METHOD="none", MODE="start", PHASE=operation
         )
@@ -133,6 +149,16 @@ class netguard_ifupdown2(moduleBase):  # ifupdown2 finds the class by the module
         """`ifquery --check`: each option a netguard feature can judge against the running kernel."""
         for option, value, holds in netguard.check(ifaceobj.name, ifaceobj.get_attr_value):
             query_ifaceobj.update_config_with_status(option, value, 0 if holds else 1)
+
+
+MAX_ARG_STRLEN = 128 * 1024  # Linux: the most one "NAME=value" of an execve() environment may hold
+
+
+def clean_environment(verbose=False):
+    """What ifupdown 0.8 gives a hook besides the stanza's: PATH and VERBOSITY (ifupdown2 -v
+    sets its logger to INFO)."""
+    path = os.environ.get("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+    return {"PATH": path, "VERBOSITY": "1" if verbose else "0"}
 
 
 def run_hook(script, env):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from netguard import log
 from netguard.actions import Action, WaitForDad
-from netguard.errors import AS_CONFIGURED, FAIL, WARN, NetguardError
+from netguard.errors import AS_CONFIGURED, FAIL, WARN, NetguardError, Terminated
 from netguard.features import Feature, Step
 from netguard.options import (
     INET6,
@@ -153,7 +153,13 @@ def _wait_for_the_run(run: HookRun) -> None:
             else:
                 log.warn(iface, OPTION, problem.message)
 
-        problems = apply.wait_for_all(actions, max(w.deadline for w in waits) - now, say)
+        try:
+            problems = apply.wait_for_all(actions, max(w.deadline for w in waits) - now, say)
+        except Terminated:  # systemd stopped networking.service: each waiting interface is told
+            for wait in waits:
+                outcome.record(state_dir, wait.iface, "post-up", "failed", log.line(
+                    wait.iface, OPTION, "the wait at the end of ifup -a was stopped by SIGTERM; ifup it again"))  # fmt: skip
+            raise
         ended = time.monotonic()
         fatal = None
         for wait in waits:

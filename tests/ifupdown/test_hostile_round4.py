@@ -347,3 +347,44 @@ def test_a_second_ifup_all_never_clears_the_first_runs_waits(make_host, make_nam
     assert first.returncode != 0, said  # eth0 stayed tentative: the first run's one wait names it
     assert "netguard: eth0: wait-dad: timed out after 4 s" in said, said
     assert "Traceback" not in said + second.stderr
+
+
+# Class 9 (the boot waiter): SIGTERM (systemd stopping networking.service) leaves a line and records.
+def test_a_sigtermed_boot_wait_says_so_and_records_each_waiting_interface(make_host, make_namespace):
+    import json
+    import signal
+    import subprocess
+    import time
+
+    host = make_host("ngr4s")
+    peer = make_namespace("ngr4v")
+    veth(host, "eth0", peer, "eth0")  # no carrier: eth0's address stays tentative, the wait goes on
+    host.write_interfaces(
+        "auto eth0\niface eth0 inet6 manual\n    up ip -6 addr add 2001:db8:1::1/64 dev eth0\n    wait-dad 20\n"
+    )
+    ifup = subprocess.Popen(["ip", "netns", "exec", host.name, "ifup", "-a", "--state-dir", host.state_dir],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline, waiter = time.monotonic() + 20, None
+    while waiter is None:  # the --all post-up hook: the one that waits for the run
+        assert time.monotonic() < deadline and ifup.poll() is None, "no --all post-up hook appeared"
+        for pid in subprocess.run(
+            ["ip", "netns", "pids", host.name], capture_output=True, text=True
+        ).stdout.split():
+            try:
+                environ = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")  # noqa: SIM115
+            except OSError:
+                continue
+            if (
+                b"IFACE=--all" in environ
+                and b"PHASE=post-up" in environ
+                and b"python3" in open(f"/proc/{pid}/cmdline", "rb").read()
+            ):  # noqa: SIM115
+                waiter = int(pid)
+        time.sleep(0.05)
+    time.sleep(0.5)  # inside its wait
+    os.kill(waiter, signal.SIGTERM)
+    _, said = ifup.communicate(timeout=30)
+    assert "netguard: --all: post-up: stopped by SIGTERM" in said, said
+    report = json.loads(host.netguard("status", "--json").stdout)["interfaces"]["eth0"]
+    assert report["outcomes"]["post-up"]["status"] == "failed", report
+    assert "stopped by SIGTERM" in report["outcomes"]["post-up"]["message"], report

@@ -121,3 +121,35 @@ def test_a_failed_pre_up_skips_up_as_ifupdown_would_stop(addon, tmp_path, monkey
     assert "ran" not in [r.getMessage() for r in caplog.records]
     run(addon, tmp_path, monkeypatch, 'echo "ran" >&2', "down", instance)  # going down always runs
     assert "ran" in [r.getMessage() for r in caplog.records]
+
+
+# Hostile round 4, class 9: only the stanza's own options reach the hook through the addon.
+def test_the_callers_environment_never_reaches_the_hook(addon, tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("IF_DAD", "off")
+    monkeypatch.setenv("IF_WAIT_DAD", "garbage")
+    monkeypatch.setenv("SURPRISE", "1")
+    run(addon, tmp_path, monkeypatch, 'echo "dad=[$IF_DAD] wait=[$IF_WAIT_DAD] surprise=[$SURPRISE]" >&2')
+    assert [r.getMessage() for r in caplog.records] == ["dad=[] wait=[5] surprise=[]"]
+
+
+def test_a_value_too_long_for_the_kernel_is_one_line_naming_the_option_and_up_is_skipped(
+    addon, tmp_path, monkeypatch, caplog
+):
+    class Huge(Iface):
+        def get_env(self):
+            return {"IFACE": "eth0", "IF_REJECT_ASN": "64500 " * 30000}
+
+        def get_attr_value(self, name):
+            return {"reject-asn": ["64500 " * 30000]}.get(name)
+
+    instance = addon.netguard_ifupdown2()
+    script = tmp_path / "netguard"
+    script.write_text('#!/bin/sh\necho "ran" >&2\n')
+    script.chmod(0o755)
+    monkeypatch.setattr(addon, "hook_script", lambda operation: str(script))
+    with pytest.raises(
+        Exception, match=r"^netguard: eth0: reject-asn: the value is \d+ characters; the kernel"
+    ):
+        instance.run(Huge(), "pre-up")
+    instance.run(Huge(), "up")
+    assert "ran" not in [r.getMessage() for r in caplog.records]
