@@ -10,6 +10,7 @@ its own options need; an unrelated bad key is one warning and the default.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -371,14 +372,11 @@ def test_a_sigtermed_boot_wait_says_so_and_records_each_waiting_interface(make_h
             ["ip", "netns", "pids", host.name], capture_output=True, text=True
         ).stdout.split():
             try:
-                environ = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")  # noqa: SIM115
+                environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
             except OSError:
                 continue
-            if (
-                b"IFACE=--all" in environ
-                and b"PHASE=post-up" in environ
-                and b"python3" in open(f"/proc/{pid}/cmdline", "rb").read()
-            ):  # noqa: SIM115
+            if b"IFACE=--all" in environ and b"PHASE=post-up" in environ and b"python3" in command:
                 waiter = int(pid)
         time.sleep(0.05)
     time.sleep(0.5)  # inside its wait
