@@ -163,12 +163,41 @@ def render(samples: Iterable[Sample]) -> str:
     return _render_series({series_key(one): one[2] for one in samples})
 
 
+def _well_formed(key: str) -> bool:
+    """name{label="value",...} exactly as series_key writes it: a line edited by hand or half
+    written is dropped at the next write, never carried into every rewrite (promtool would fail
+    on it forever). Hand-parsed: re costs a hook ~5 ms to import."""
+    name, brace, rest = key.partition("{")
+    if name not in METRICS or (brace and not rest.endswith("}")):
+        return False
+    body, at = rest[:-1], 0
+    while at < len(body):
+        end = at
+        while end < len(body) and body[end].isascii() and (body[end].isalnum() or body[end] == "_"):
+            end += 1
+        if end == at or body[end : end + 2] != '="':
+            return False
+        at = end + 2
+        while at < len(body) and body[at] != '"':
+            if body[at] == "\\" and body[at + 1 : at + 2] not in ("\\", '"', "n"):
+                return False
+            at += 2 if body[at] == "\\" else 1
+        if at >= len(body):
+            return False
+        at += 1
+        if at < len(body) and body[at] != ",":
+            return False
+        at += at < len(body)
+    return True
+
+
 def _parse(text: str) -> dict[str, float]:
-    """Series of a file netguard wrote (only declared names; anything else is dropped)."""
+    """Series of a file netguard wrote: only declared names, each line well formed; anything
+    else is dropped (and so healed at the next write)."""
     series: dict[str, float] = {}
     for line in text.split("\n"):
         key, _, value = line.rpartition(" ")
-        if not key or line.startswith("#") or key.partition("{")[0] not in METRICS:
+        if not key or line.startswith("#") or not _well_formed(key):
             continue
         try:
             series[key] = float(value)
@@ -257,7 +286,19 @@ def _prune(descriptor: int) -> None:
     if _pruned:
         return
     _pruned = True
+    import time
+
     for entry in os.listdir(descriptor):
+        if entry.startswith(".tmp."):  # a writer killed between write and rename left it
+            try:
+                if (
+                    time.time() - os.stat(entry, dir_fd=descriptor, follow_symlinks=False).st_mtime
+                    > STALE_TEMP
+                ):
+                    os.unlink(entry, dir_fd=descriptor)
+            except OSError:
+                pass
+            continue
         if entry.startswith(IFACE_FILE) and entry.endswith(SUFFIX):
             iface = entry[len(IFACE_FILE) : -len(SUFFIX)]
             if not iface or "/" in iface or iface in (".", "..") or not _exists(iface):
@@ -277,6 +318,7 @@ def _read(descriptor: int, name: str) -> str:
 
 
 READ_LIMIT = 256 * 1024
+STALE_TEMP = 60  # seconds: no live writer holds a temp file that long (a write takes milliseconds)
 
 
 def publish(
@@ -285,6 +327,7 @@ def publish(
     samples: Iterable[Sample] = (),
     added: Iterable[Sample] = (),
     merge: bool = False,
+    drop: set[str] | frozenset[str] = frozenset(),
 ) -> str | None:
     """Write netguard_WRITER.prom: samples set (merge: over the file's series, so one phase
     keeps another's), added summed into counters. Then prune gone interfaces.
@@ -300,7 +343,9 @@ def publish(
             before = _read(descriptor, name)
             series = {}
             if merge:  # what the file said, but of interfaces still there
-                series = {k: v for k, v in _parse(before).items() if _present(k)}
+                series = {
+                    k: v for k, v in _parse(before).items() if _present(k) and k.partition("{")[0] not in drop
+                }
             series.update((series_key(one), one[2]) for one in samples)
             for one in added:
                 key = series_key(one)
@@ -344,6 +389,14 @@ def note(iface: str, *samples: Sample, add: bool = False) -> None:
     noted.setdefault(iface, ([], []))[1 if add else 0].extend(samples)
 
 
+dropped: dict[str, set[str]] = {}  # iface -> metric names whose series this run removes
+
+
+def drop(iface: str, name: str) -> None:
+    """The interface's series of this metric go at the next write (ipv4-dad's at ifdown)."""
+    dropped.setdefault(iface, set()).add(name)
+
+
 def note_outcome(iface: str, phase: str, status: str) -> None:
     """A hook phase's outcome (outcome.py records the same for `netguard status`)."""
     import time
@@ -358,7 +411,10 @@ def note_outcome(iface: str, phase: str, status: str) -> None:
 def flush(config: Config) -> str | None:
     """Each noted interface's file, merged; the first problem (one line), or None."""
     problem = None
-    for iface, (samples, added) in sorted(noted.items()):
-        problem = publish(config, f"iface_{iface}", samples, added, merge=True) or problem
+    for iface in sorted(set(noted) | set(dropped)):
+        samples, added = noted.get(iface, ([], []))
+        gone = dropped.get(iface, set())
+        problem = publish(config, f"iface_{iface}", samples, added, merge=True, drop=gone) or problem
     noted.clear()
+    dropped.clear()
     return problem

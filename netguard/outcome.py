@@ -103,3 +103,19 @@ def record(state_dir: str, iface: str, key: str, status: str, message: str, kind
             os.close(where)
     except (OSError, UnsafeFile):
         pass
+
+
+def forget(state_dir: str, iface: str, kind: str) -> None:
+    """The interface's record of this kind is gone (ipv4-dad's at ifdown: its addresses are)."""
+    if "/" in iface or iface in ("", ".", ".."):
+        return
+    try:
+        where = open_directory(state_dir, kind)
+    except (OSError, UnsafeFile):
+        return
+    try:
+        os.unlink(iface, dir_fd=where)
+    except OSError:
+        pass
+    finally:
+        os.close(where)

@@ -11,10 +11,12 @@ fails the phase, or warns under `ipv4-dad-failure warn`. The wire is arp.py.
 from __future__ import annotations
 
 from netguard.actions import Action, LinkUp, ProbeIPv4, Warn
+from netguard.errors import WARN
 from netguard.features import Feature, Step
 from netguard.kernel import ARPHRD_ETHER, IFF_LOOPBACK, IFF_NOARP
 from netguard.options import (
     INET,
+    POST_DOWN,
     POST_UP,
     PRE_UP,
     Option,
@@ -139,6 +141,17 @@ def _probe_rest_and_announce(run: HookRun) -> None:
     apply.carry_out(run, plan_post_up(run.ctx, link, addresses, probed))
 
 
+def _forget(run: HookRun) -> None:
+    """ifdown took the addresses away: their probes are history, not status or an alert."""
+    from netguard import outcome
+
+    outcome.forget(run.config.state_dir, run.iface, outcome.IPV4_DAD)
+    if run.config.metrics_on:
+        from netguard import metrics
+
+        metrics.drop(run.iface, "netguard_ipv4_dad_in_use")
+
+
 FEATURE = Feature(
     rank=40,
     options=(
@@ -199,6 +212,16 @@ FEATURE = Feature(
             "probes IPv4 addresses added by up lines; announces the free ones",
             _on,
             _probe_rest_and_announce,
+        ),
+        # After the addresses are gone: the record and the in-use series go with them.
+        Step(
+            OPTION,
+            POST_DOWN,
+            90,
+            WARN,
+            "forgets the interface's probes (status record, in-use series)",
+            _on,
+            _forget,
         ),
     ),
     reads=("state_dir",),

@@ -386,3 +386,28 @@ def test_a_sigtermed_boot_wait_says_so_and_records_each_waiting_interface(make_h
     report = json.loads(host.netguard("status", "--json").stdout)["interfaces"]["eth0"]
     assert report["outcomes"]["post-up"]["status"] == "failed", report
     assert "stopped by SIGTERM" in report["outcomes"]["post-up"]["message"], report
+
+
+# Class 8: an address ifdown removed is no longer "in use" in the metrics, nor in status.
+def test_ifdown_forgets_ipv4_dads_probes_in_status_and_metrics(make_host, make_namespace, tmp_path):
+    import json
+
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    host = make_host("ngr4m", f"Metrics-Dir: {metrics_dir}\n")
+    peer = make_namespace("ngr4n")
+    veth(host, "eth0", peer, "eth0")
+    peer.exec("ip", "link", "set", "eth0", "up")
+    peer.exec("ip", "addr", "add", "192.0.2.5/24", "dev", "eth0")
+    host.write_interfaces(
+        "iface eth0 inet static\n    address 192.0.2.5/24\n    ipv4-dad on\n    ipv4-dad-failure warn\n"
+    )
+    host.ifup("eth0")
+    prom = metrics_dir / "netguard_iface_eth0.prom"
+    assert 'netguard_ipv4_dad_in_use{address="192.0.2.5",iface="eth0"} 1' in prom.read_text()
+    report = json.loads(host.netguard("status", "--json").stdout)["interfaces"]["eth0"]
+    assert report["ipv4_dad"]["192.0.2.5"]["status"] == "in use", report
+    host.ifdown("eth0")
+    assert "netguard_ipv4_dad_in_use" not in prom.read_text(), prom.read_text()
+    report = json.loads(host.netguard("status", "--json").stdout)["interfaces"]["eth0"]
+    assert report["ipv4_dad"] == {}, report

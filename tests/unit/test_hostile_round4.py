@@ -67,3 +67,46 @@ def test_an_applied_record_of_format_1_is_undone_and_a_newer_one_is_never_guesse
     (state / "applied" / "eth0").write_bytes(b"netguard-state 3\nsysctl x 1\n")
     with pytest.raises(applied.UnsafeFile, match="newer netguard"):
         applied.load(str(state), "eth0")
+
+
+# Class 8: metrics files heal: rebuilt from what netguard knows, never carrying what it finds.
+@pytest.mark.parametrize(
+    "line",
+    [
+        'netguard_hook_outcome{iface="lo",phase="pre-up" 1',  # half written
+        "netguard_hook_outcome{iface=lo} 1",  # edited by hand
+        'netguard_hook_outcome{iface="lo"}{x="y"} 1',
+        'netguard_hook_outcome{iface="l\\qo"} 1',  # an escape the format has not
+        'netguard_hook_outcome{="lo"} 1',
+    ],
+)
+def test_a_malformed_line_in_a_metrics_file_is_dropped_at_the_next_write(tmp_path, line):
+    from netguard import metrics
+    from netguard.config import Config
+
+    metrics.noted.clear()
+    metrics._pruned = False
+    (tmp_path / "netguard_iface_lo.prom").write_text(line + '\nnetguard_probe_streak{iface="lo"} 2\n')
+    metrics.note_outcome("lo", "post-up", "ok")
+    assert metrics.flush(Config(metrics_dir=str(tmp_path))) is None
+    text = (tmp_path / "netguard_iface_lo.prom").read_text()
+    assert line not in text and 'netguard_probe_streak{iface="lo"} 2' in text, text
+
+
+def test_a_killed_writers_temp_file_is_removed_once_stale(tmp_path):
+    import os
+    import time
+
+    from netguard import metrics
+    from netguard.config import Config
+
+    metrics.noted.clear()
+    metrics._pruned = False
+    stale, fresh = tmp_path / ".tmp.1.aaaaaaaaaaaa", tmp_path / ".tmp.2.bbbbbbbbbbbb"
+    stale.write_text("x")
+    fresh.write_text("x")
+    old = time.time() - metrics.STALE_TEMP - 5
+    os.utime(stale, (old, old))
+    metrics.note_outcome("lo", "pre-up", "ok")
+    assert metrics.flush(Config(metrics_dir=str(tmp_path))) is None
+    assert not stale.exists() and fresh.exists()
