@@ -23,10 +23,13 @@ SYSCTL_KEYS = ("accept_dad", "optimistic_dad", "use_optimistic")  # all that `da
 class Applied(NamedTuple):
     sysctls: dict[str, int]  # path -> value before netguard (changed in place)
     reject: set[str]  # families with reject routes (changed in place)
+    # {"up"} while ipv4-dad has the link up to probe (format 2's `link up`): a run killed
+    # then leaves the mark, and the interface's next netguard run sets the link down again.
+    link: set[str] = set()  # noqa: RUF012 - replaced per record (load, _replace), never shared
 
     @property
     def empty(self) -> bool:
-        return not self.sysctls and not self.reject
+        return not self.sysctls and not self.reject and not self.link
 
 
 def path(state_dir: str, iface: str) -> str:
@@ -39,7 +42,7 @@ def _named(iface: str) -> bool:
 
 def load(state_dir: str, iface: str) -> Applied:
     """The record, or an empty one; a corrupt record yields what of it parses (lines are independent)."""
-    applied = Applied({}, set())
+    applied = Applied({}, set(), set())
     if not _named(iface):
         return applied
     try:
@@ -67,6 +70,8 @@ def load(state_dir: str, iface: str) -> Applied:
                 applied.sysctls.setdefault(words[1], int(words[2]))
         elif len(words) == 2 and words[0] == "reject" and words[1] in ("inet", "inet6"):
             applied.reject.add(words[1])
+        elif words == ["link", "up"]:
+            applied.link.add("up")
     return applied
 
 
@@ -76,6 +81,7 @@ def save(state_dir: str, iface: str, applied: Applied) -> None:
         return
     lines = [f"sysctl {p} {v}" for p, v in sorted(applied.sysctls.items())]
     lines += [f"reject {family}" for family in sorted(applied.reject)]
+    lines += [f"link {state}" for state in sorted(applied.link)]
     data = stateformat.pack(lines)
     where = open_directory(state_dir, "applied", make=True)
     try:

@@ -240,6 +240,22 @@ def link_up(action: LinkUp) -> None:
         time.sleep(0.005)  # a veth has carrier within a millisecond or two; a NIC's autoneg, seconds
 
 
+def link_down(iface: str) -> None:
+    """Set the link down again: what ipv4-dad found before it raised the link to probe."""
+    from _socket import AF_INET, SOCK_DGRAM, socket
+    from fcntl import ioctl
+
+    name = os.fsencode(iface)
+    sock = socket(AF_INET, SOCK_DGRAM)
+    try:
+        flags = _IFREQ_FLAGS.unpack(ioctl(sock.fileno(), SIOCGIFFLAGS, _IFREQ_FLAGS.pack(name, 0)))[1]
+        ioctl(sock.fileno(), SIOCSIFFLAGS, _IFREQ_FLAGS.pack(name, flags & ~IFF_UP))
+    except OSError:
+        pass  # gone, or not ours to change: nothing to restore
+    finally:
+        sock.close()
+
+
 def _note_probe(run: HookRun, address: str, in_use: bool) -> None:
     """An ARP probe's result for the metrics (no import when they are off)."""
     if not run.config.metrics_on:

@@ -24,6 +24,10 @@ ARPOP_REQUEST, ARPOP_REPLY = 1, 2
 SO_ATTACH_FILTER = 26  # <asm-generic/socket.h>; Python's socket module does not name it
 PACKET_OUTGOING = 4  # recvfrom's pkttype for a frame this host sent (packet sockets see those too)
 BROADCAST = b"\xff" * 6
+ARPHRD_IEEE802 = 6
+SKF_AD_PKTTYPE = (-0x1000 + 4) & 0xFFFFFFFF  # SKF_AD_OFF + SKF_AD_PKTTYPE (linux/filter.h)
+PACKET_OTHERHOST = 3
+
 # An Ethernet/IPv4 ARP packet: htype, ptype, hlen, plen, op, sha, spa, tha, tpa.
 ARP = struct.Struct("!HHBBH6s4s6s4s")
 SPA_OFFSET = 14  # ARP.size's fields before spa: 2+2+1+1+2+6
@@ -73,7 +77,14 @@ def parse(packet: bytes, source: bytes = b"", outgoing: bool = False) -> Frame |
     if len(packet) < ARP.size:
         return None
     htype, ptype, hlen, plen, op, sha, spa, tha, tpa = ARP.unpack_from(packet)
-    if htype != ARPHRD_ETHER or ptype != ETH_P_IP or hlen != 6 or plen != 4 or op not in (1, 2):
+    # htype 6 (IEEE 802): Linux's arp_rcv accepts it on Ethernet devices, so a holder may answer so.
+    if (
+        htype not in (ARPHRD_ETHER, ARPHRD_IEEE802)
+        or ptype != ETH_P_IP
+        or hlen != 6
+        or plen != 4
+        or op not in (1, 2)
+    ):
         return None
     return Frame(op, sha, spa, tha, tpa, source, outgoing)
 
@@ -82,9 +93,11 @@ def conflict(frame: Frame, address: bytes, own_mac: bytes) -> Conflict | None:
     """RFC 5227 2.1.1 while probing: another host's ARP whose sender IP is the address (it holds
     it), or another host's probe for it (sender IP zero, target the address: a simultaneous probe).
 
-    Never our own frames: those this host sent, and those that come back with our MAC as
-    sender (a bridge's hairpin, a bond whose ports share a segment: initscripts' false positive)."""
-    if frame.outgoing or frame.sha == own_mac or frame.source == own_mac:
+    Never our own frames: those this host sent, and those that come back with our MAC as ARP
+    sender (a bridge's hairpin, a bond whose ports share a segment: initscripts' false positive).
+    RFC 5227 decides by the ARP sender hardware address, not the Ethernet source: a frame from
+    our Ethernet source that names another host's MAC as sender is that host's claim."""
+    if frame.outgoing or frame.sha == own_mac:
         return None
     if frame.spa == address:
         return Conflict(mac_text(frame.sha), "answers for it")
@@ -101,9 +114,15 @@ def _filter_program(address: bytes) -> bytes:
     return b"".join(
         (
             insn.pack(ld_w_abs, 0, 0, SPA_OFFSET),
-            insn.pack(jeq_k, 2, 0, value),  # sender IP: accept
+            insn.pack(jeq_k, 2, 0, value),  # sender IP: on to the VLAN check
             insn.pack(ld_w_abs, 0, 0, TPA_OFFSET),
-            insn.pack(jeq_k, 0, 1, value),  # target IP: accept, else drop
+            insn.pack(jeq_k, 0, 3, value),  # target IP: on to the VLAN check, else drop
+            # Judged as the kernel's ARP judges (arp_rcv drops PACKET_OTHERHOST): a frame for
+            # another host's MAC, or tagged for a VLAN this link has no device for (the kernel
+            # strips the tag, clears it and marks the frame OTHERHOST: measured on veth), is
+            # no claim on this link.
+            insn.pack(ld_w_abs, 0, 0, SKF_AD_PKTTYPE),
+            insn.pack(jeq_k, 1, 0, PACKET_OTHERHOST),
             insn.pack(ret_k, 0, 0, 0xFFFF),
             insn.pack(ret_k, 0, 0, 0),
         )

@@ -124,10 +124,35 @@ def _on(run: HookRun) -> bool:
     return bool(run.ctx.options.get(OPTION))
 
 
+def _restore_link(run: HookRun) -> None:
+    """A run killed while it had the link up to probe left the mark: down, as it found it."""
+    if "up" in run.record.link:
+        from netguard import apply
+
+        apply.link_down(run.device)
+        run.record.link.discard("up")
+        run.save()
+
+
 def _probe_primary(run: HookRun) -> None:
+    """The link as ipv4-dad found it, whatever happens: raised only to probe (marked in the
+    record first, for a SIGKILL), down again after, so SLAAC and RAs never act on a link
+    ifupdown believes down, and ifupdown applies `hwaddress` to a link that is down."""
     from netguard import apply, state
 
-    apply.carry_out(run, plan_pre_up(run.ctx, state.link(run.device)))
+    _restore_link(run)
+    actions = plan_pre_up(run.ctx, state.link(run.device))
+    raised = any(isinstance(action, LinkUp) for action in actions)
+    if raised:
+        run.record.link.add("up")
+        run.save()
+    try:
+        apply.carry_out(run, actions)
+    finally:
+        if raised:
+            apply.link_down(run.device)
+            run.record.link.discard("up")
+            run.save()
 
 
 def _probe_rest_and_announce(run: HookRun) -> None:
@@ -146,6 +171,7 @@ def _forget(run: HookRun) -> None:
     from netguard import outcome
 
     outcome.forget(run.config.state_dir, run.iface, outcome.IPV4_DAD)
+    _restore_link(run)
     if run.config.metrics_on:
         from netguard import metrics
 
@@ -171,7 +197,7 @@ FEATURE = Feature(
             name="ipv4-dad-timeout",
             parse=parse_milliseconds,
             default=None,
-            accepted="milliseconds, 1 to 30000 (default 200)",
+            accepted="milliseconds, 100 to 30000 (default 200)",
             help="How long each address is probed (three ARP probes spread over it); 200 ms as "
             "NetworkManager and systemd-networkd.",
             example="ipv4-dad-timeout 500",

@@ -411,3 +411,97 @@ def test_ifdown_forgets_ipv4_dads_probes_in_status_and_metrics(make_host, make_n
     assert "netguard_ipv4_dad_in_use" not in prom.read_text(), prom.read_text()
     report = json.loads(host.netguard("status", "--json").stdout)["interfaces"]["eth0"]
     assert report["ipv4_dad"] == {}, report
+
+
+# Class 6: ipv4-dad trusts no frame and leaves the link as it found it.
+CLAIMER = r"""
+import socket, struct, sys, time
+iface, src, sha, address, htype, vlan, seconds = sys.argv[1:8]
+mac = lambda text: bytes.fromhex(text.replace(":", ""))
+arp = struct.pack("!HHBBH6s4s6s4s", int(htype), 0x0800, 6, 4, 2, mac(sha), socket.inet_aton(address),
+                  bytes(6), socket.inet_aton(address))
+tag = struct.pack("!HH", 0x8100, int(vlan)) if int(vlan) else b""
+frame = b"\xff" * 6 + mac(src) + tag + b"\x08\x06" + arp
+sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+sock.bind((iface, 0))
+end = time.monotonic() + float(seconds)
+while time.monotonic() < end:
+    sock.send(frame)
+    time.sleep(0.01)
+"""
+
+
+def claim(peer, *, src: str, sha: str, htype: int = 1, vlan: int = 0, seconds: float = 3.0):
+    """The peer claims 192.0.2.5 with crafted ARP replies, every 10 ms, for a while."""
+    import subprocess
+
+    return subprocess.Popen(["ip", "netns", "exec", peer.name, "/usr/bin/python3", "-c", CLAIMER, "eth0", src, sha,
+                             "192.0.2.5", str(htype), str(vlan), str(seconds)])  # fmt: skip
+
+
+def probed_link(make_host, make_namespace):
+    host = make_host("ngr4p")
+    peer = make_namespace("ngr4r")
+    veth(host, "eth0", peer, "eth0")
+    peer.exec("ip", "link", "set", "eth0", "up")
+    host.write_interfaces(
+        "iface eth0 inet static\n    address 192.0.2.5/24\n    ipv4-dad on\n    ipv4-dad-timeout 500\n"
+    )
+    own = host.exec("cat", "/sys/class/net/eth0/address").stdout.strip()
+    return host, peer, own
+
+
+OTHER = "02:00:00:00:00:99"
+
+
+@pytest.mark.parametrize(
+    ("kind", "conflict"),
+    [
+        ("vlan-tagged", False),  # for VLAN 100: the kernel's ARP ignores it on eth0, so must netguard
+        ("htype-6", True),  # IEEE 802 hardware type: Linux's ARP accepts it on Ethernet
+        ("our-ethernet-source", True),  # RFC 5227: the ARP sender decides, not the Ethernet source
+    ],
+)
+def test_a_crafted_claim_is_judged_as_the_kernel_and_rfc_5227_would(
+    make_host, make_namespace, kind, conflict
+):
+    host, peer, own = probed_link(make_host, make_namespace)
+    options = {"vlan-tagged": {"src": OTHER, "sha": OTHER, "vlan": 100},
+               "htype-6": {"src": OTHER, "sha": OTHER, "htype": 6},
+               "our-ethernet-source": {"src": own, "sha": OTHER}}[kind]  # fmt: skip
+    claimer = claim(peer, **options)
+    try:
+        import time
+
+        time.sleep(0.2)
+        done = host.ifup("eth0", check=False)
+    finally:
+        claimer.wait(timeout=10)
+    if conflict:
+        assert done.returncode != 0 and f"192.0.2.5 is in use by {OTHER}" in done.stderr, done.stderr
+    else:
+        assert done.returncode == 0, done.stderr
+
+
+def test_a_failed_probe_leaves_the_link_down_as_it_found_it(make_host, make_namespace):
+    host, peer, _ = probed_link(make_host, make_namespace)
+    peer.exec("ip", "addr", "add", "192.0.2.5/24", "dev", "eth0")
+    assert "UP" not in host.exec("ip", "-br", "link", "show", "eth0").stdout.split()[1]
+    done = host.ifup("eth0", check=False)
+    assert done.returncode != 0
+    state = host.exec("ip", "-o", "link", "show", "eth0").stdout
+    assert "<BROADCAST,MULTICAST>" in state or ",UP" not in state, state  # admin down again
+
+
+def test_the_timeout_floor_is_refused_by_check_and_pre_up(make_host, make_namespace, tmp_path):
+    host, _, _ = probed_link(make_host, make_namespace)
+    text = "iface eth0 inet static\n    address 192.0.2.5/24\n    ipv4-dad on\n    ipv4-dad-timeout 1\n"
+    host.write_interfaces(text)
+    done = host.ifup("eth0", check=False)
+    assert (
+        done.returncode != 0
+        and "ipv4-dad-timeout: bad value '1'; accepted: milliseconds from 100" in done.stderr
+    )
+    (tmp_path / "interfaces").write_text(text)
+    checked = host.netguard("check", "-i", str(tmp_path / "interfaces"), check=False)
+    assert checked.returncode == 2 and "milliseconds from 100" in checked.stdout

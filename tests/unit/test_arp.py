@@ -31,7 +31,8 @@ def frame(op, sha, spa, tpa, source=None, outgoing=False):
         (frame(arp.ARPOP_REQUEST, OWN, ZERO, ADDRESS), None),  # our probe, echoed by a hairpin
         (frame(arp.ARPOP_REPLY, OWN, ADDRESS, ZERO), None),  # our own answer, echoed
         (frame(arp.ARPOP_REPLY, OTHER, ADDRESS, ZERO, outgoing=True), None),  # sent by this host
-        (frame(arp.ARPOP_REPLY, OTHER, ADDRESS, ZERO, source=OWN), None),  # our MAC on the wire
+        # RFC 5227 decides by the ARP sender: our Ethernet source naming another sender is a claim
+        (frame(arp.ARPOP_REPLY, OTHER, ADDRESS, ZERO, source=OWN), "answers for it"),
     ],
     ids=[
         "reply",
@@ -60,7 +61,9 @@ def test_probe_and_announcement_are_rfc_5227s():
 
 def test_anything_but_ethernet_ipv4_arp_is_not_a_frame():
     assert arp.parse(b"\x00" * 10) is None
-    assert arp.parse(arp.ARP.pack(6, 0x0800, 6, 4, 1, OWN, ZERO, bytes(6), ADDRESS)) is None
+    assert arp.parse(arp.ARP.pack(32, 0x0800, 6, 4, 1, OWN, ZERO, bytes(6), ADDRESS)) is None
+    # htype 6 (IEEE 802): Linux's ARP accepts it on Ethernet, so a holder's answer in it counts
+    assert arp.parse(arp.ARP.pack(6, 0x0800, 6, 4, 1, OWN, ZERO, bytes(6), ADDRESS)) is not None
 
 
 def test_the_socket_filter_reads_sender_and_target_ip_where_the_layout_has_them():
