@@ -505,3 +505,23 @@ def test_the_timeout_floor_is_refused_by_check_and_pre_up(make_host, make_namesp
     (tmp_path / "interfaces").write_text(text)
     checked = host.netguard("check", "-i", str(tmp_path / "interfaces"), check=False)
     assert checked.returncode == 2 and "milliseconds from 100" in checked.stdout
+
+
+def test_ipv4_dad_on_a_name_that_is_not_utf8_is_one_escaped_line(make_host, make_namespace):
+    """Python's packet sockets take interface names as UTF-8 text: ipv4-dad cannot probe such a
+    link, and says so in one line with the name escaped (was: three chained tracebacks)."""
+    import subprocess
+
+    host = make_host("ngr4x")
+    name = b"\xff\xfe0"
+    add_named_link(host, name, 7)
+    (host.etc / "network" / "interfaces").write_bytes(
+        b"iface " + name + b" inet static\n    address 192.0.2.7/24\n    ipv4-dad on\n"
+    )
+    done = subprocess.run([b"ip", b"netns", b"exec", host.name.encode(), b"ifup", b"--state-dir",
+                           host.state_dir.encode(), name], capture_output=True, timeout=60)  # fmt: skip
+    said = [line for line in done.stderr.split(b"\n") if line.startswith(b"netguard")]
+    assert done.returncode != 0 and said == [
+        b"netguard: \\xff\\xfe0: ipv4-dad: cannot probe: the interface's name is not UTF-8, and packet sockets "
+        b"here take UTF-8 names; rename the interface (ip link set ... name, or a udev .link file)"
+    ], done.stderr

@@ -145,6 +145,10 @@ def main():
         if os.path.isdir("/var/lib/prometheus/node-exporter")
         else {}
     )
+    if case.get("netguard_wait"):  # a service's ExecStartPre=netguard wait, run as a unit would
+        waited = subprocess.run(["netguard", "wait", "--timeout", "15", *case["addresses"]],
+                                capture_output=True, text=True, check=False)  # fmt: skip
+        result["netguard_wait"] = {"code": waited.returncode, "stderr": waited.stderr, **look(case)}
     for step in case.get("steps", []):
         if step == "restart-networking":
             sh("systemctl", "restart", "networking.service")

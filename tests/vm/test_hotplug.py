@@ -8,7 +8,9 @@ one with `systemctl restart networking` and `systemctl restart ifup@ens3`
 after the check; the installer's SLAAC layout (`inet6 auto`) once, with a second
 hotplug stanza whose NIC never appears) and up to 3 times without it (the
 control, which must show the failure at least once; it also shows that a host
-without netguard options gets no netguard unit and no changed ordering).
+without netguard options gets no netguard unit and no changed ordering, and that
+`netguard wait ADDRESS...`, as a service's ExecStartPre would run it, then gets
+the service its addresses).
 """
 
 from __future__ import annotations
@@ -137,7 +139,12 @@ def test_hotplug_interface_usable_at_network_online(guest: Guest) -> None:
 def test_control_without_the_option_shows_the_failure_and_no_netguard_unit(guest: Guest) -> None:
     failures = []
     for number in range(3):
-        result = guest.boot(STATIC.format(options=""), STATIC_CASE, f"control-{number}")
+        result = guest.boot(
+            STATIC.format(options=""), {**STATIC_CASE, "netguard_wait": True}, f"control-{number}"
+        )
+        # without any option, a service's `ExecStartPre=netguard wait ADDRESS...` still gets its addresses
+        assert result["netguard_wait"]["code"] == 0, result["netguard_wait"]
+        assert usable_at(result["netguard_wait"], STATIC_CASE) == [], result["netguard_wait"]
         # a host with no netguard option: nothing generated, no netguard unit, no drop-in
         assert result["generated"] == [], result["generated"]
         assert not any(name.startswith("netguard") for name in result["units"]), result["units"]
