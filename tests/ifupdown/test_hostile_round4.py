@@ -178,6 +178,8 @@ auto wl\u00e4n0
 iface wl\u00e4n0 inet6 manual
     up ip -6 addr add 2001:db8:3::1/64 dev wl\u00e4n0
     wait-dad 10
+    dad off
+    reject-asn 64500
 
 auto --all
 iface --all inet static
@@ -194,8 +196,11 @@ def test_names_that_are_bytes_neither_break_nor_reach_the_terminal_raw(make_host
     import json
     import subprocess
 
-    host = make_host("ngr4n")
+    host = make_host("ngr4n", "Reject-Allow-Special: yes\n")
     peer = make_namespace("ngr4q")
+    prefixes = host.etc / "as64500.txt"
+    prefixes.write_text("2001:db8:ff00::/40\n")
+    host.netguard("import", "64500", str(prefixes))
     for name in ("eth0", ".x", "wl\u00e4n0", "--all"):
         veth(host, name, peer, f"q{len(name)}{name.isascii():d}{name[:1] == '-':d}")
     for name in peer.exec("ip", "-o", "link", "show").stdout.split("\n"):
@@ -221,6 +226,13 @@ def test_names_that_are_bytes_neither_break_nor_reach_the_terminal_raw(make_host
     assert waited.returncode == 0, waited.stderr
     listed = host.netguard("status", check=False)
     assert listed.returncode == 0 and "\x9b" not in listed.stdout and "Traceback" not in listed.stderr
+    # dad off and reject-asn on wlän0 too, undone by ifdown -a
+    assert host.exec("sysctl", "-n", "net.ipv6.conf.wl\u00e4n0.accept_dad").stdout.strip() == "0"
+    assert "2001:db8:ff00::/40" in host.exec("ip", "-6", "route", "show", "proto", "241").stdout
+    down = subprocess.run(["ip", "netns", "exec", host.name, "ifdown", "-a", "--state-dir", host.state_dir],
+                          capture_output=True, timeout=120)  # fmt: skip
+    assert down.returncode == 0 and b"Traceback" not in down.stderr, down.stderr
+    assert host.exec("ip", "-6", "route", "show", "proto", "241").stdout == ""
 
 
 # Class 3: alias stanzas (eth0:1, an IPv4 address label on eth0).
@@ -525,3 +537,33 @@ def test_ipv4_dad_on_a_name_that_is_not_utf8_is_one_escaped_line(make_host, make
         b"netguard: \\xff\\xfe0: ipv4-dad: cannot probe: the interface's name is not UTF-8, and packet sockets "
         b"here take UTF-8 names; rename the interface (ip link set ... name, or a udev .link file)"
     ], done.stderr
+
+
+def test_a_probe_killed_with_the_link_up_is_set_down_by_the_next_run(make_host, make_namespace):
+    """SIGKILL cannot be caught: the `link up` mark ipv4-dad writes before raising the link lets
+    the interface's next netguard run put it back down and clear it (here ifdown --force, the
+    recovery ifupdown 0.8 needs after a killed hook)."""
+    import subprocess
+    import time
+
+    host, _, _ = probed_link(make_host, make_namespace)
+    host.write_interfaces(
+        "iface eth0 inet static\n    address 192.0.2.5/24\n    ipv4-dad on\n    ipv4-dad-timeout 20000\n"
+    )
+    ifup = subprocess.Popen(["ip", "netns", "exec", host.name, "ifup", "--state-dir", host.state_dir, "eth0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    record = host.netguard_state / "applied" / "eth0"
+    deadline = time.monotonic() + 20
+    while not (record.exists() and "link up" in record.read_text()):
+        assert time.monotonic() < deadline and ifup.poll() is None, "no link-up mark appeared"
+        time.sleep(0.02)
+    time.sleep(0.2)
+    host.kill(b"netguard")
+    ifup.wait(timeout=30)
+    assert ",UP" in host.exec("ip", "-o", "link", "show", "eth0").stdout  # what the killed run left
+    assert "link up" in record.read_text()
+    # ifupdown 0.8 recorded eth0 as configured before its hooks: the recovery is ifdown --force
+    down = host.exec("ifdown", "--force", "--state-dir", host.state_dir, "eth0", check=False)
+    assert "Traceback" not in down.stderr
+    assert ",UP" not in host.exec("ip", "-o", "link", "show", "eth0").stdout
+    assert not record.exists() or "link up" not in record.read_text()
