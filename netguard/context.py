@@ -108,22 +108,6 @@ def iface_refusal(iface: str) -> str | None:
     return None
 
 
-def _refuse_ipv6_on_a_label(iface: str, options: Mapping[str, Any]) -> None:
-    """IPv6 has no address labels: an option acting on IPv6 in an alias stanza has no meaning."""
-    from netguard.features import all_options
-    from netguard.options import INET6
-
-    for option in all_options():
-        if option.family == INET6 and options.get(option.name, option.default) != option.default:
-            base = iface.partition(":")[0]
-            raise OptionError(
-                f"{iface} is an IPv4 address label of {base} (IPv6 has no labels); "
-                f"put {option.name} in {base}'s `iface {base} inet6` stanza",
-                iface,
-                option.name,
-            )
-
-
 def context_from_env(env: Mapping[str, str], script_path: str = "") -> HookContext:
     """Build the context; raises OptionError/UnknownPhase with a user-ready line."""
     iface = env.get("IFACE", "")
@@ -146,8 +130,6 @@ def context_from_env(env: Mapping[str, str], script_path: str = "") -> HookConte
         # A stanza edited (and mistyped) while the interface was up: ifdown must
         # still undo what netguard recorded, so the error is a warning here.
         options, ignored = parse_options({}, iface), err.message
-    if not meta and ":" in iface and "inet6" in families and phase in (PRE_UP, POST_UP):
-        _refuse_ipv6_on_a_label(iface, options)
     return HookContext(
         iface=iface,
         logical=env.get("LOGICAL", iface),

@@ -25,6 +25,7 @@ from netguard.errors import (
     WARN,
     ConfigError,
     NetguardError,
+    OptionError,
     Terminated,
     exit_now,
     terminate_on_sigterm,
@@ -86,6 +87,29 @@ def run_phase(run: HookRun) -> None:
         return
     if run.ctx.phase == POST_DOWN and run.record.empty:
         applied.clear(run.config.state_dir, run.iface)
+
+
+def _refuse_ipv6_on_a_label(ctx: HookContext) -> None:
+    """IPv6 has no address labels: an option acting on IPv6 in an alias stanza (eth0:1) has no
+    meaning there, so going up it is refused, as `netguard check` refuses it."""
+    if (
+        ctx.is_meta
+        or ctx.device == ctx.iface
+        or "inet6" not in ctx.families
+        or ctx.phase not in (PRE_UP, POST_UP)
+    ):
+        return
+    from netguard.features import all_options
+    from netguard.options import INET6
+
+    for option in all_options():
+        if option.family == INET6 and ctx.options.get(option.name, option.default) != option.default:
+            raise OptionError(
+                f"{ctx.iface} is an IPv4 address label of {ctx.device} (IPv6 has no labels); "
+                f"put {option.name} in {ctx.device}'s `iface {ctx.device} inet6` stanza",
+                ctx.iface,
+                option.name,
+            )
 
 
 def _judge_config(ctx: HookContext, problems: list[ConfigError]) -> None:
@@ -161,6 +185,7 @@ def main(argv: list[str]) -> int:
     try:
         ctx = context_from_env(os.environ, argv[1] if len(argv) > 1 else "")
         log.set_verbose(ctx.verbose)
+        _refuse_ipv6_on_a_label(ctx)
         if ctx.ignored:
             log.warn(
                 ctx.iface,
