@@ -14,7 +14,7 @@ import os
 
 from netguard import stateformat
 from netguard.record import NamedTuple
-from netguard.safefile import UnsafeFile, open_directory, read_bounded, write_atomic
+from netguard.safefile import UnsafeFile, one_name, open_directory, read_bounded, unlink_in, write_atomic
 
 LIMIT = 64 * 1024
 SYSCTL_KEYS = ("accept_dad", "optimistic_dad", "use_optimistic")  # all that `dad` ever writes
@@ -36,14 +36,10 @@ def path(state_dir: str, iface: str) -> str:
     return os.path.join(state_dir, "applied", iface)
 
 
-def _named(iface: str) -> bool:
-    return "/" not in iface and iface not in ("", ".", "..")
-
-
 def load(state_dir: str, iface: str) -> Applied:
     """The record, or an empty one; a corrupt record yields what of it parses (lines are independent)."""
     applied = Applied({}, set(), set())
-    if not _named(iface):
+    if not one_name(iface):
         return applied
     try:
         where = open_directory(state_dir, "applied")
@@ -97,15 +93,4 @@ def save(state_dir: str, iface: str, applied: Applied) -> None:
 
 def clear(state_dir: str, iface: str) -> None:
     """Through a descriptor of State-Dir/applied: never an unlink through a planted link."""
-    if not _named(iface):
-        return
-    try:
-        where = open_directory(state_dir, "applied")
-    except FileNotFoundError:
-        return
-    try:
-        os.unlink(iface, dir_fd=where)
-    except FileNotFoundError:
-        pass
-    finally:
-        os.close(where)
+    unlink_in(state_dir, "applied", iface)

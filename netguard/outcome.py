@@ -15,7 +15,7 @@ import time
 
 from netguard import stateformat
 from netguard.options import PHASES
-from netguard.safefile import UnsafeFile, open_directory, read_bounded, write_atomic
+from netguard.safefile import UnsafeFile, one_name, open_directory, read_bounded, unlink_in, write_atomic
 
 LIMIT = 64 * 1024
 PHASE, IPV4_DAD, WAIT = "outcome", "ipv4-dad", "wait"  # the kinds: keyed by phase, IPv4 address, wait
@@ -55,7 +55,7 @@ def read(
     format stateformat reads; a line netguard could not have written is left out and, when
     problems is given, named there."""
     found: dict[str, dict[str, str]] = {}
-    if "/" in iface or iface in ("", ".", ".."):
+    if not one_name(iface):
         return found
     try:
         where = open_directory(state_dir, kind)
@@ -84,7 +84,7 @@ def read(
 
 def record(state_dir: str, iface: str, key: str, status: str, message: str, kind: str = PHASE) -> None:
     """Best effort: a record that cannot be written must not change what the hook does."""
-    if "/" in iface or iface in ("", ".", ".."):
+    if not one_name(iface):
         return
     try:
         current = read(state_dir, iface, kind)
@@ -107,15 +107,7 @@ def record(state_dir: str, iface: str, key: str, status: str, message: str, kind
 
 def forget(state_dir: str, iface: str, kind: str) -> None:
     """The interface's record of this kind is gone (ipv4-dad's at ifdown: its addresses are)."""
-    if "/" in iface or iface in ("", ".", ".."):
-        return
     try:
-        where = open_directory(state_dir, kind)
+        unlink_in(state_dir, kind, iface)
     except (OSError, UnsafeFile):
-        return
-    try:
-        os.unlink(iface, dir_fd=where)
-    except OSError:
         pass
-    finally:
-        os.close(where)

@@ -192,6 +192,27 @@ def open_directory(base: str, *parts: str, make: bool = False) -> int:
         raise
 
 
+def one_name(name: str) -> bool:
+    """A record's file name is one path component, never `..` or a path."""
+    return "/" not in name and name not in ("", ".", "..")
+
+
+def unlink_in(base: str, part: str, name: str) -> None:
+    """Remove base/part/name through open_directory's descriptor (no link followed); absent is fine."""
+    if not one_name(name):
+        return
+    try:
+        where = open_directory(base, part)
+    except FileNotFoundError:
+        return
+    try:
+        os.unlink(name, dir_fd=where)
+    except FileNotFoundError:
+        pass
+    finally:
+        os.close(where)
+
+
 def listdir(path: str) -> list[str]:
     """The names in a directory netguard keeps, read through a descriptor opened without following
     a link (os.listdir(path) would follow one planted in its place); FileNotFoundError if absent."""
