@@ -278,13 +278,6 @@ def probe_ipv4(run: HookRun, action: ProbeIPv4) -> None:
     from netguard import arp, outcome, state
 
     iface, device = run.iface, run.device  # device: an alias stanza's base, where ARP happens
-    if not device.encode("utf-8", "surrogateescape").decode("utf-8", "replace") == device:
-        raise NetguardError(  # Python's AF_PACKET addresses take a name as UTF-8 text only
-            "cannot probe: the interface's name is not UTF-8, and packet sockets here take UTF-8 names; "
-            "rename the interface (ip link set ... name, or a udev .link file)",
-            iface,
-            action.option,
-        )
     link = state.link(device)
     if link is None:
         raise NetguardError(f"{device} is gone; nothing to probe", iface, action.option)

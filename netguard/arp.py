@@ -19,6 +19,7 @@ from netguard.record import NamedTuple
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any
 
 ARPOP_REQUEST, ARPOP_REPLY = 1, 2
 SO_ATTACH_FILTER = 26  # <asm-generic/socket.h>; Python's socket module does not name it
@@ -114,19 +115,59 @@ def _filter_program(address: bytes) -> bytes:
     return b"".join(
         (
             insn.pack(ld_w_abs, 0, 0, SPA_OFFSET),
-            insn.pack(jeq_k, 2, 0, value),  # sender IP: on to the VLAN check
+            insn.pack(jeq_k, 2, 0, value),  # sender IP: on to the packet type
             insn.pack(ld_w_abs, 0, 0, TPA_OFFSET),
-            insn.pack(jeq_k, 0, 3, value),  # target IP: on to the VLAN check, else drop
+            insn.pack(jeq_k, 0, 4, value),  # target IP: on to the packet type, else drop
             # Judged as the kernel's ARP judges (arp_rcv drops PACKET_OTHERHOST): a frame for
             # another host's MAC, or tagged for a VLAN this link has no device for (the kernel
             # strips the tag, clears it and marks the frame OTHERHOST: measured on veth), is
             # no claim on this link.
+            # Our own outgoing frames are dropped here too: a socket bound by index (a name
+            # that is not UTF-8) reads with recv(), which reports no packet type.
             insn.pack(ld_w_abs, 0, 0, SKF_AD_PKTTYPE),
-            insn.pack(jeq_k, 1, 0, PACKET_OTHERHOST),
+            insn.pack(jeq_k, 2, 0, PACKET_OTHERHOST),
+            insn.pack(jeq_k, 1, 0, PACKET_OUTGOING),
             insn.pack(ret_k, 0, 0, 0xFFFF),
             insn.pack(ret_k, 0, 0, 0),
         )
     )
+
+
+def _utf8(iface: str) -> bool:
+    try:
+        iface.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _sockaddr_ll(iface: str, destination: bytes = b"") -> bytes:
+    """struct sockaddr_ll by interface index: Python's AF_PACKET addresses carry the name as UTF-8
+    text only, and a kernel name need not be UTF-8 (if_nametoindex takes it as bytes)."""
+    from _socket import AF_PACKET, if_nametoindex
+
+    head = struct.pack("=H", AF_PACKET) + struct.pack("!H", ETH_P_ARP)
+    return head + struct.pack(
+        "=iHBB8s", if_nametoindex(iface), ARPHRD_ETHER, 0, len(destination), destination
+    )
+
+
+def _libc_call(name: str, *args: object) -> None:
+    """bind/sendto with a raw sockaddr_ll, for such a name only (ctypes costs ~4 ms to import)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if getattr(libc, name)(*args) < 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
+
+
+def _send(sock: Any, iface: str, packet: bytes) -> None:
+    if _utf8(iface):
+        sock.sendto(packet, (iface, ETH_P_ARP, 0, 0, BROADCAST))
+    else:
+        address = _sockaddr_ll(iface, BROADCAST)
+        _libc_call("sendto", sock.fileno(), packet, len(packet), 0, address, len(address))
 
 
 class ArpSocket:
@@ -142,14 +183,18 @@ class ArpSocket:
             program = array("B", _filter_program(address))  # the kernel copies it in setsockopt
             fprog = struct.pack("HL", len(program) // 8, program.buffer_info()[0])
             self.sock.setsockopt(SOL_SOCKET, SO_ATTACH_FILTER, fprog)
-            self.sock.bind((iface, ETH_P_ARP))
+            if _utf8(iface):
+                self.sock.bind((iface, ETH_P_ARP))
+            else:
+                address = _sockaddr_ll(iface)
+                _libc_call("bind", self.sock.fileno(), address, len(address))
         except OSError:
             self.sock.close()
             raise
         self.iface = iface
 
     def send(self, packet: bytes) -> None:
-        self.sock.sendto(packet, (self.iface, ETH_P_ARP, 0, 0, BROADCAST))
+        _send(self.sock, self.iface, packet)
 
     def receive(self, deadline: float) -> Frame | None:
         """The next ARP frame before the deadline (monotonic), or None when it passes."""
@@ -158,7 +203,10 @@ class ArpSocket:
             return None
         self.sock.settimeout(left)
         try:
-            packet, where = self.sock.recvfrom(256)
+            if not _utf8(self.iface):  # recvfrom would decode the name as UTF-8: recv (the filter
+                packet, where = self.sock.recv(256), ("", 0, 0, 0, b"")  # drops outgoing frames)
+            else:
+                packet, where = self.sock.recvfrom(256)
         except TimeoutError:
             return None
         return parse(packet, where[4], where[2] == PACKET_OUTGOING) or Frame(0, b"", b"", b"", b"", b"", True)
@@ -203,7 +251,7 @@ def announce(iface: str, own_mac: bytes, addresses: list[bytes]) -> None:
     sock = socket(AF_PACKET, SOCK_DGRAM, 0)  # _socket's has no context manager
     try:
         for address in addresses:
-            sock.sendto(announcement_packet(own_mac, address), (iface, ETH_P_ARP, 0, 0, BROADCAST))
+            _send(sock, iface, announcement_packet(own_mac, address))
     finally:
         sock.close()
 

@@ -519,24 +519,34 @@ def test_the_timeout_floor_is_refused_by_check_and_pre_up(make_host, make_namesp
     assert checked.returncode == 2 and "milliseconds from 100" in checked.stdout
 
 
-def test_ipv4_dad_on_a_name_that_is_not_utf8_is_one_escaped_line(make_host, make_namespace):
-    """Python's packet sockets take interface names as UTF-8 text: ipv4-dad cannot probe such a
-    link, and says so in one line with the name escaped (was: three chained tracebacks)."""
+def test_ipv4_dad_probes_a_link_whose_name_is_not_utf8(make_host, make_namespace):
+    """Python's packet-socket addresses take names as UTF-8 text only (was: three chained
+    tracebacks): such a link is bound and sent to by index. A free address comes up; one the
+    peer holds is named, the name escaped, in one line."""
     import subprocess
 
     host = make_host("ngr4x")
+    peer = make_namespace("ngr4y")
     name = b"\xff\xfe0"
-    add_named_link(host, name, 7)
-    (host.etc / "network" / "interfaces").write_bytes(
-        b"iface " + name + b" inet static\n    address 192.0.2.7/24\n    ipv4-dad on\n"
-    )
-    done = subprocess.run([b"ip", b"netns", b"exec", host.name.encode(), b"ifup", b"--state-dir",
-                           host.state_dir.encode(), name], capture_output=True, timeout=60)  # fmt: skip
-    said = [line for line in done.stderr.split(b"\n") if line.startswith(b"netguard")]
-    assert done.returncode != 0 and said == [
-        b"netguard: \\xff\\xfe0: ipv4-dad: cannot probe: the interface's name is not UTF-8, and packet sockets "
-        b"here take UTF-8 names; rename the interface (ip link set ... name, or a udev .link file)"
-    ], done.stderr
+    subprocess.run([b"ip", b"-n", host.name.encode(), b"link", b"add", name, b"type", b"veth", b"peer", b"name",
+                    b"eth0", b"netns", peer.name.encode()], check=True)  # fmt: skip
+    peer.exec("ip", "link", "set", "eth0", "up")
+    peer.exec("ip", "addr", "add", "192.0.2.8/24", "dev", "eth0")
+
+    def ifup(address: str) -> subprocess.CompletedProcess:
+        (host.etc / "network" / "interfaces").write_bytes(
+            b"iface " + name + b" inet static\n    address " + address.encode() + b"/24\n    ipv4-dad on\n"
+        )
+        return subprocess.run([b"ip", b"netns", b"exec", host.name.encode(), b"ifup", b"--state-dir",
+                               host.state_dir.encode(), name], capture_output=True, timeout=60)  # fmt: skip
+
+    taken = ifup("192.0.2.8")
+    said = [line for line in taken.stderr.split(b"\n") if line.startswith(b"netguard")]
+    mac = peer.exec("cat", "/sys/class/net/eth0/address").stdout.strip().encode()
+    assert taken.returncode != 0 and len(said) == 1, taken.stderr
+    assert said[0].startswith(b"netguard: \\xff\\xfe0: ipv4-dad: 192.0.2.8 is in use by " + mac), said
+    free = ifup("192.0.2.9")
+    assert free.returncode == 0 and b"Traceback" not in free.stderr, free.stderr
 
 
 def test_a_probe_killed_with_the_link_up_is_set_down_by_the_next_run(make_host, make_namespace):
