@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 import time
 
+from netguard import stateformat
 from netguard.record import NamedTuple
-from netguard.safefile import UnsafeFile, check_directory, own_directory, read_bounded, write_atomic
+from netguard.safefile import UnsafeFile, one_name, open_directory, read_bounded, unlink_in, write_atomic
 
 ROUNDS_TO_FLIP = 3
 REACHABLE, UNREACHABLE, UNKNOWN = "reachable", "unreachable", "unknown"
@@ -26,40 +27,52 @@ class ProbeState(NamedTuple):
     when: float = 0.0  # the last round's Unix time (for the metrics)
 
 
-def path(state_dir: str, iface: str) -> str:
-    return os.path.join(state_dir, "probe", iface)
-
-
 def load(state_dir: str, iface: str) -> ProbeState:
+    """The interface's state (stateformat: any format this netguard reads); unknown when absent,
+    unreadable, of a newer format, or holding what netguard could not have written."""
+    nothing = ProbeState(UNKNOWN, 0, "")
+    if not one_name(iface):
+        return nothing
     try:
-        text = read_bounded(path(state_dir, iface), 4096).decode("ascii", "replace")
-    except (FileNotFoundError, PermissionError, UnsafeFile):
-        return ProbeState(UNKNOWN, 0, "")
-    fields = dict(line.split(" ", 1) for line in text.split("\n") if " " in line)
+        where = open_directory(state_dir, "probe")
+    except (OSError, UnsafeFile):
+        return nothing
+    try:
+        _, lines = stateformat.unpack(read_bounded(iface, 4096, dir_fd=where))
+    except (OSError, UnsafeFile, stateformat.NewerFormat):
+        return nothing
+    finally:
+        os.close(where)
+    fields = dict(line.split(" ", 1) for line in lines if " " in line)
     verdict = fields.get("verdict", UNKNOWN)
     streak = fields.get("streak", "0")
     when = fields.get("time", "0")
     return ProbeState(
         verdict if verdict in (REACHABLE, UNREACHABLE) else UNKNOWN,
-        int(streak) if streak.isdigit() else 0,
+        int(streak) if streak.isdigit() and len(streak) <= 6 else 0,
         fields.get("last", ""),
-        float(when) if when.replace(".", "", 1).isdigit() else 0.0,
+        float(when) if when.replace(".", "", 1).isdigit() and len(when) <= 20 else 0.0,
     )
 
 
 def save(state_dir: str, iface: str, state: ProbeState) -> None:
-    check_directory(state_dir)
-    where = os.path.dirname(path(state_dir, iface))
-    own_directory(where)
-    text = f"verdict {state.verdict}\nstreak {state.streak}\nlast {state.last}\ntime {state.when:.3f}\n"
-    write_atomic(where, iface, text.encode("ascii", "replace"), sync=False)
+    lines = [
+        f"verdict {state.verdict}",
+        f"streak {state.streak}",
+        f"last {state.last}",
+        f"time {state.when:.3f}",
+    ]
+    where = open_directory(state_dir, "probe", make=True)
+    try:
+        write_atomic(
+            os.path.join(state_dir, "probe"), iface, stateformat.pack(lines), sync=False, dir_fd=where
+        )
+    finally:
+        os.close(where)
 
 
 def clear(state_dir: str, iface: str) -> None:
-    try:
-        os.unlink(path(state_dir, iface))
-    except FileNotFoundError:
-        pass  # no verdict yet (contextlib.suppress would cost the hook ~3 ms of imports)
+    unlink_in(state_dir, "probe", iface)
 
 
 def next_state(state: ProbeState, reachable: bool, last: str) -> ProbeState:
