@@ -18,9 +18,8 @@ import select
 import sys
 import time
 
-from netguard import log, outcome, state
+from netguard import log, outcome, state, usable
 from netguard.boot import ifup_pid
-from netguard.features import waitdad
 from netguard.netlink import RouteSocket
 from netguard.watch import RTMGRP_IPV6_IFADDR, RTMGRP_LINK
 
@@ -114,12 +113,12 @@ def watch(iface: str, timeout: float, ifup: int) -> str | None:
             addresses = state.proc_ipv6_addresses(iface)
             failed = [a for a in addresses if a.dadfailed]
             if failed:
-                problem = waitdad.failure(waitdad.Verdict(tuple(failed), (), ()), iface, timeout, set())
+                problem = usable.failure(usable.Verdict(tuple(failed), (), ()), iface, timeout, set())
                 return problem.line() if problem else None
             tentative = [a for a in addresses if a.tentative]
             if tentative and not state.has_carrier(iface) and time.monotonic() - started > NO_CARRIER_AFTER:
-                verdict = waitdad.Verdict((), tuple(tentative), ())
-                problem = waitdad.failure(verdict, iface, time.monotonic() - started, {iface})
+                verdict = usable.Verdict((), tuple(tentative), ())
+                problem = usable.failure(verdict, iface, time.monotonic() - started, {iface})
                 return problem.line().replace("timed out", "still waiting") if problem else None
             ready, _, _ = select.select([sock], [], [], POLL)
             if ready:
@@ -140,7 +139,7 @@ def main() -> None:
     try:
         line = watch(iface, timeout, ifup)
     except Exception:  # the watcher only ever adds a message: it must never print a traceback
-        log.traceback_to_journal(log.line(iface, waitdad.OPTION, "watcher traceback"))
+        log.traceback_to_journal(log.line(iface, usable.OPTION, "watcher traceback"))
         line = None
     if line is not None:
         log.error(line)

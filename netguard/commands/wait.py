@@ -17,14 +17,13 @@ from netguard.options import BadValue, bounded_seconds
 
 def run(args: argparse.Namespace) -> int:
     """Block one service until its addresses are usable, not the whole boot."""
-    from netguard import watch
-    from netguard.features import waitdad
+    from netguard import usable, watch
     from netguard.state import has_carrier, interface_exists
 
     wanted = []
     for text in args.addresses:
         try:
-            address = waitdad.parse_wanted(text)
+            address = usable.parse_wanted(text)
         except ValueError:
             raise OptionError(
                 f"{shown(text)} is not an IPv6 address; give one such as 2001:db8::1 or fe80::1%eth0",
@@ -37,9 +36,9 @@ def run(args: argparse.Namespace) -> int:
             )
         wanted.append(address)
     timeout = args.timeout if args.timeout is not None else load_config(args.config).wait_dad_timeout
-    verdict = watch.wait_for_addresses(None, lambda found: waitdad.assess_wanted(found, wanted), timeout)
+    verdict = watch.wait_for_addresses(None, lambda found: usable.assess_wanted(found, wanted), timeout)
     carrierless = {a.ifname for a in verdict.pending if not has_carrier(a.ifname)}
-    problem = waitdad.failure(verdict, "", timeout, carrierless)
+    problem = usable.failure(verdict, "", timeout, carrierless)
     if problem is not None:
         problem.option = "wait"
         raise problem

@@ -20,7 +20,7 @@ from netguard.options import (
     parse_wait_dad,
     parse_wait_dad_failure,
 )
-from netguard.usable import NO_GLOBAL, Verdict, assess, assess_wanted, failure, parse_wanted
+from netguard.usable import assess
 
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
@@ -30,15 +30,6 @@ if TYPE_CHECKING:
     from netguard.config import Config
     from netguard.context import HookContext
     from netguard.hook import HookRun
-
-__all__ = [
-    "NO_GLOBAL",
-    "Verdict",
-    "assess",
-    "assess_wanted",
-    "failure",
-    "parse_wanted",
-]  # `netguard wait`, sentinel
 
 OPTION = "wait-dad"
 # Methods whose global address comes from a router advertisement, not ifupdown.
