@@ -17,8 +17,8 @@ import os
 from collections.abc import Callable
 
 from netguard import apply, log, state, wants
+from netguard import rejectplan as reject
 from netguard.config import Config
-from netguard.features import reject
 from netguard.prefixes.prefix import BITS, FAMILY, Prefix, format_prefix
 from netguard.prefixes.safety import Limits, Protected, matters, screen
 from netguard.record import NamedTuple

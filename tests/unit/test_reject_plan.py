@@ -7,7 +7,7 @@ import ipaddress
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netguard.features import reject
+from netguard import rejectplan as reject
 from netguard.prefixes.cache import CacheEntry
 from netguard.prefixes.prefix import format_prefix, parse, parse_address
 from netguard.prefixes.safety import Limits, Protected
