@@ -215,7 +215,11 @@ def test_a_device_that_never_appears_ends_the_wait_named(tmp_path):
 
 
 def test_the_waiter_unit_is_bounded_and_ordered(tmp_path):
-    unit = (CHECKOUT / "debian" / "netguard-wait@.service").read_text()
+    if INSTALLED:  # as the package installed it (/lib on Debian 12's debhelper, /usr/lib on 13)
+        unit = next(p for p in (Path("/usr/lib/systemd/system"), Path("/lib/systemd/system"))
+                    if (p / "netguard-wait@.service").exists()).joinpath("netguard-wait@.service").read_text()  # fmt: skip
+    else:
+        unit = (CHECKOUT / "debian" / "netguard-wait@.service").read_text()
     assert re.search(r"^Before=network-online.target", unit, re.M)
     assert re.search(r"^TimeoutStartSec=\d+min$", unit, re.M)
     assert "BindsTo" not in unit and "Requires" not in unit  # no device timeout of systemd's (90 s)
