@@ -6,7 +6,10 @@ instance, both on unix sockets in the test's directory; IRRd's whois server
 listens on the namespace's loopback. What IRRd needs here, measured
 (PLATFORM.md): `user`/`group` when started as root, `rpki.roa_source: null`
 (no downloads), and after start a nudge on Redis so its whois workers load
-the prefix preload they may have missed.
+the prefix preload they may have missed. One whois worker (max_connections 1):
+with two, the readiness probe could reach the worker that had its preload
+while netguard's query reached the one that had not, and waited out its
+Fetch-Timeout (a CI run, once).
 """
 
 from __future__ import annotations
@@ -117,7 +120,7 @@ def irrd_server(namespace, base: Path, rpsl: str, probe_asn: int) -> Iterator[in
                         whois:
                             interface: 127.0.0.1
                             port: {WHOIS_PORT}
-                            max_connections: 2
+                            max_connections: 1
                     auth:
                         gnupg_keyring: {base / "gnupg"}
                     email:
