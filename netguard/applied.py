@@ -14,7 +14,7 @@ import os
 
 from netguard import stateformat
 from netguard.record import NamedTuple
-from netguard.safefile import UnsafeFile, one_name, open_directory, read_bounded, unlink_in, write_atomic
+from netguard.safefile import UnsafeFile, unlink_in
 
 LIMIT = 64 * 1024
 SYSCTL_KEYS = ("accept_dad", "optimistic_dad", "use_optimistic")  # all that `dad` ever writes
@@ -39,23 +39,15 @@ def path(state_dir: str, iface: str) -> str:
 def load(state_dir: str, iface: str) -> Applied:
     """The record, or an empty one; a corrupt record yields what of it parses (lines are independent)."""
     applied = Applied({}, set(), set())
-    if not one_name(iface):
-        return applied
-    try:
-        where = open_directory(state_dir, "applied")
-    except (FileNotFoundError, UnsafeFile):
-        return applied
     try:
         # Names are bytes (wlän0, or not UTF-8 at all): read back as os.fsdecode made them.
-        _, lines = stateformat.unpack(read_bounded(iface, LIMIT, dir_fd=where))
+        _, lines = stateformat.read(state_dir, "applied", iface, LIMIT)
     except (FileNotFoundError, UnsafeFile):
         return applied
     except stateformat.NewerFormat as err:  # never guess what a newer netguard meant to undo
         raise UnsafeFile(
             f"{path(state_dir, iface)}: {err}; undo it with that netguard, or remove it"
         ) from None
-    finally:
-        os.close(where)
     # Only what netguard could have written for this interface: its own DAD sysctls, never
     # a path that climbs out (`conf/../../ipv4/ip_forward`) or names another interface.
     ours = {f"/proc/sys/net/ipv6/conf/{iface}/{key}" for key in SYSCTL_KEYS}
@@ -78,17 +70,12 @@ def save(state_dir: str, iface: str, applied: Applied) -> None:
     lines = [f"sysctl {p} {v}" for p, v in sorted(applied.sysctls.items())]
     lines += [f"reject {family}" for family in sorted(applied.reject)]
     lines += [f"link {state}" for state in sorted(applied.link)]
-    data = stateformat.pack(lines)
-    where = open_directory(state_dir, "applied", make=True)
     try:
-        try:
-            if read_bounded(iface, LIMIT, dir_fd=where) == data:
-                return  # already on disk (ifup again): no rename, no fsync
-        except (OSError, UnsafeFile):
-            pass  # absent, or not ours to trust: written anew
-        write_atomic(os.path.dirname(path(state_dir, iface)), iface, data, sync=False, dir_fd=where)
-    finally:
-        os.close(where)
+        if stateformat.read(state_dir, "applied", iface, LIMIT) == (stateformat.VERSION, lines):
+            return  # already on disk (ifup again): no rename
+    except (OSError, UnsafeFile, stateformat.NewerFormat):
+        pass  # absent, or not ours to trust: written anew
+    stateformat.write(state_dir, "applied", iface, lines)
 
 
 def clear(state_dir: str, iface: str) -> None:

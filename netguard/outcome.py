@@ -15,7 +15,7 @@ import time
 
 from netguard import stateformat
 from netguard.options import PHASES
-from netguard.safefile import UnsafeFile, one_name, open_directory, read_bounded, unlink_in, write_atomic
+from netguard.safefile import UnsafeFile, unlink_in
 
 LIMIT = 64 * 1024
 PHASE, IPV4_DAD, WAIT = "outcome", "ipv4-dad", "wait"  # the kinds: keyed by phase, IPv4 address, wait
@@ -55,22 +55,14 @@ def read(
     format stateformat reads; a line netguard could not have written is left out and, when
     problems is given, named there."""
     found: dict[str, dict[str, str]] = {}
-    if not one_name(iface):
-        return found
     try:
-        where = open_directory(state_dir, kind)
-    except (OSError, UnsafeFile):
-        return found
-    try:
-        _, lines = stateformat.unpack(read_bounded(iface, LIMIT, dir_fd=where))
+        _, lines = stateformat.read(state_dir, kind, iface, LIMIT)
     except stateformat.NewerFormat as err:
         if problems is not None:
             problems.append(f"{os.path.join(state_dir, kind, iface)}: {err}; not shown")
         return found
     except (OSError, UnsafeFile):
         return found
-    finally:
-        os.close(where)
     for line in lines:
         fields = line.split("\t")
         if len(fields) == 4 and _valid(kind, *fields[:3]):
@@ -84,8 +76,6 @@ def read(
 
 def record(state_dir: str, iface: str, key: str, status: str, message: str, kind: str = PHASE) -> None:
     """Best effort: a record that cannot be written must not change what the hook does."""
-    if not one_name(iface):
-        return
     try:
         current = read(state_dir, iface, kind)
         current[key] = {
@@ -94,13 +84,7 @@ def record(state_dir: str, iface: str, key: str, status: str, message: str, kind
             "message": " ".join(message.split())[:500],
         }
         lines = [f"{p}\t{v['time']}\t{v['status']}\t{v['message']}" for p, v in current.items()]
-        where = open_directory(state_dir, kind, make=True)
-        try:
-            write_atomic(
-                os.path.join(state_dir, kind), iface, stateformat.pack(lines), sync=False, dir_fd=where
-            )
-        finally:
-            os.close(where)
+        stateformat.write(state_dir, kind, iface, lines)
     except (OSError, UnsafeFile):
         pass
 

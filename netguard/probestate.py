@@ -9,12 +9,11 @@ reconcile read and clear it without importing the socket machinery (~9 ms).
 
 from __future__ import annotations
 
-import os
 import time
 
 from netguard import stateformat
 from netguard.record import NamedTuple
-from netguard.safefile import UnsafeFile, one_name, open_directory, read_bounded, unlink_in, write_atomic
+from netguard.safefile import UnsafeFile, unlink_in
 
 ROUNDS_TO_FLIP = 3
 REACHABLE, UNREACHABLE, UNKNOWN = "reachable", "unreachable", "unknown"
@@ -30,19 +29,10 @@ class ProbeState(NamedTuple):
 def load(state_dir: str, iface: str) -> ProbeState:
     """The interface's state (stateformat: any format this netguard reads); unknown when absent,
     unreadable, of a newer format, or holding what netguard could not have written."""
-    nothing = ProbeState(UNKNOWN, 0, "")
-    if not one_name(iface):
-        return nothing
     try:
-        where = open_directory(state_dir, "probe")
-    except (OSError, UnsafeFile):
-        return nothing
-    try:
-        _, lines = stateformat.unpack(read_bounded(iface, 4096, dir_fd=where))
+        _, lines = stateformat.read(state_dir, "probe", iface, 4096)
     except (OSError, UnsafeFile, stateformat.NewerFormat):
-        return nothing
-    finally:
-        os.close(where)
+        return ProbeState(UNKNOWN, 0, "")
     fields = dict(line.split(" ", 1) for line in lines if " " in line)
     verdict = fields.get("verdict", UNKNOWN)
     streak = fields.get("streak", "0")
@@ -62,13 +52,7 @@ def save(state_dir: str, iface: str, state: ProbeState) -> None:
         f"last {state.last}",
         f"time {state.when:.3f}",
     ]
-    where = open_directory(state_dir, "probe", make=True)
-    try:
-        write_atomic(
-            os.path.join(state_dir, "probe"), iface, stateformat.pack(lines), sync=False, dir_fd=where
-        )
-    finally:
-        os.close(where)
+    stateformat.write(state_dir, "probe", iface, lines)
 
 
 def clear(state_dir: str, iface: str) -> None:

@@ -38,3 +38,35 @@ def unpack(data: bytes) -> tuple[int, list[str]]:
                 f"written by a newer netguard (format {version}; this one reads 1 to {VERSION})"
             )
     return version, [line for line in data.decode("utf-8", "surrogateescape").split("\n") if line]
+
+
+def read(base: str, kind: str, name: str, limit: int) -> tuple[int, list[str]]:
+    """(format, lines) of base/kind/name, entered through safefile.open_directory (no link
+    followed at any level). Raises what it meets: FileNotFoundError, UnsafeFile, NewerFormat."""
+    import os
+
+    from netguard.safefile import UnsafeFile, one_name, open_directory, read_bounded
+
+    if not one_name(name):
+        raise UnsafeFile(f"{name!r} is not a record's name")
+    where = open_directory(base, kind)
+    try:
+        return unpack(read_bounded(name, limit, dir_fd=where))
+    finally:
+        os.close(where)
+
+
+def write(base: str, kind: str, name: str, lines: list[str]) -> None:
+    """base/kind/name holds the lines in this format, whole (write_atomic through the directory's
+    descriptor, made if absent; no fsync: State-Dir lives in /run)."""
+    import os
+
+    from netguard.safefile import UnsafeFile, one_name, open_directory, write_atomic
+
+    if not one_name(name):
+        raise UnsafeFile(f"{name!r} is not a record's name")
+    where = open_directory(base, kind, make=True)
+    try:
+        write_atomic(os.path.join(base, kind), name, pack(lines), sync=False, dir_fd=where)
+    finally:
+        os.close(where)
