@@ -216,25 +216,32 @@ SIOCGIFFLAGS, SIOCSIFFLAGS = 0x8913, 0x8914
 _IFREQ_FLAGS = struct.Struct("16sH22x")  # struct ifreq: the name, then ifr_flags
 
 
-def link_up(action: LinkUp) -> None:
-    """Set the link up (ifupdown's own next step), then at most carrier_wait for carrier."""
-    import time
+def _set_up(iface: str, up: bool) -> None:
+    """IFF_UP on or off (SIOCGIFFLAGS/SIOCSIFFLAGS: no `ip` process); OSError as the kernel says."""
     from _socket import AF_INET, SOCK_DGRAM, socket
     from fcntl import ioctl
 
-    from netguard import state
-
-    name = os.fsencode(action.iface)
+    name = os.fsencode(iface)
     sock = socket(AF_INET, SOCK_DGRAM)  # _socket's has no context manager
     try:
         flags = _IFREQ_FLAGS.unpack(ioctl(sock.fileno(), SIOCGIFFLAGS, _IFREQ_FLAGS.pack(name, 0)))[1]
-        ioctl(sock.fileno(), SIOCSIFFLAGS, _IFREQ_FLAGS.pack(name, flags | IFF_UP))
+        ioctl(sock.fileno(), SIOCSIFFLAGS, _IFREQ_FLAGS.pack(name, flags | IFF_UP if up else flags & ~IFF_UP))
+    finally:
+        sock.close()
+
+
+def link_up(action: LinkUp) -> None:
+    """Set the link up (ifupdown's own next step), then at most carrier_wait for carrier."""
+    import time
+
+    from netguard import state
+
+    try:
+        _set_up(action.iface, True)
     except OSError as err:
         raise NetguardError(
             f"cannot set {action.iface} up to probe: {err.strerror}", action.iface, action.option
         ) from None
-    finally:
-        sock.close()
     deadline = time.monotonic() + action.carrier_wait
     while not state.has_carrier(action.iface) and time.monotonic() < deadline:
         time.sleep(0.005)  # a veth has carrier within a millisecond or two; a NIC's autoneg, seconds
@@ -242,18 +249,10 @@ def link_up(action: LinkUp) -> None:
 
 def link_down(iface: str) -> None:
     """Set the link down again: what ipv4-dad found before it raised the link to probe."""
-    from _socket import AF_INET, SOCK_DGRAM, socket
-    from fcntl import ioctl
-
-    name = os.fsencode(iface)
-    sock = socket(AF_INET, SOCK_DGRAM)
     try:
-        flags = _IFREQ_FLAGS.unpack(ioctl(sock.fileno(), SIOCGIFFLAGS, _IFREQ_FLAGS.pack(name, 0)))[1]
-        ioctl(sock.fileno(), SIOCSIFFLAGS, _IFREQ_FLAGS.pack(name, flags & ~IFF_UP))
+        _set_up(iface, False)
     except OSError:
         pass  # gone, or not ours to change: nothing to restore
-    finally:
-        sock.close()
 
 
 def _note_probe(run: HookRun, address: str, in_use: bool) -> None:

@@ -162,12 +162,17 @@ def _libc_call(name: str, *args: object) -> None:
         raise OSError(code, os.strerror(code))
 
 
-def _send(sock: Any, iface: str, packet: bytes) -> None:
-    if _utf8(iface):
-        sock.sendto(packet, (iface, ETH_P_ARP, 0, 0, BROADCAST))
+def _destination(iface: str) -> tuple | bytes:
+    """Where broadcasts on the interface go: Python's (name, ...) address, or, for a name that is
+    not UTF-8, a raw sockaddr_ll by index (decided once per socket, not per frame)."""
+    return (iface, ETH_P_ARP, 0, 0, BROADCAST) if _utf8(iface) else _sockaddr_ll(iface, BROADCAST)
+
+
+def _send(sock: Any, destination: tuple | bytes, packet: bytes) -> None:
+    if isinstance(destination, tuple):
+        sock.sendto(packet, destination)
     else:
-        address = _sockaddr_ll(iface, BROADCAST)
-        _libc_call("sendto", sock.fileno(), packet, len(packet), 0, address, len(address))
+        _libc_call("sendto", sock.fileno(), packet, len(packet), 0, destination, len(destination))
 
 
 class ArpSocket:
@@ -183,7 +188,8 @@ class ArpSocket:
             program = array("B", _filter_program(address))  # the kernel copies it in setsockopt
             fprog = struct.pack("HL", len(program) // 8, program.buffer_info()[0])
             self.sock.setsockopt(SOL_SOCKET, SO_ATTACH_FILTER, fprog)
-            if _utf8(iface):
+            self.destination = _destination(iface)
+            if isinstance(self.destination, tuple):
                 self.sock.bind((iface, ETH_P_ARP))
             else:
                 address = _sockaddr_ll(iface)
@@ -194,7 +200,7 @@ class ArpSocket:
         self.iface = iface
 
     def send(self, packet: bytes) -> None:
-        _send(self.sock, self.iface, packet)
+        _send(self.sock, self.destination, packet)
 
     def receive(self, deadline: float) -> Frame | None:
         """The next ARP frame before the deadline (monotonic), or None when it passes."""
@@ -203,10 +209,10 @@ class ArpSocket:
             return None
         self.sock.settimeout(left)
         try:
-            if not _utf8(self.iface):  # recvfrom would decode the name as UTF-8: recv (the filter
-                packet, where = self.sock.recv(256), ("", 0, 0, 0, b"")  # drops outgoing frames)
-            else:
+            if isinstance(self.destination, tuple):
                 packet, where = self.sock.recvfrom(256)
+            else:  # recvfrom would decode the name as UTF-8: recv (the filter drops outgoing frames)
+                packet, where = self.sock.recv(256), ("", 0, 0, 0, b"")
         except TimeoutError:
             return None
         return parse(packet, where[4], where[2] == PACKET_OUTGOING) or Frame(0, b"", b"", b"", b"", b"", True)
@@ -250,8 +256,9 @@ def announce(iface: str, own_mac: bytes, addresses: list[bytes]) -> None:
 
     sock = socket(AF_PACKET, SOCK_DGRAM, 0)  # _socket's has no context manager
     try:
+        destination = _destination(iface)
         for address in addresses:
-            _send(sock, iface, announcement_packet(own_mac, address))
+            _send(sock, destination, announcement_packet(own_mac, address))
     finally:
         sock.close()
 

@@ -71,25 +71,37 @@ def _open(state_dir: str, *parts: str, make: bool = False) -> int:
     return open_directory(state_dir, "boot", *parts, make=make)
 
 
+def _mark(descriptor: int) -> str:
+    """The run's mark ("pid starttime" of the ifup that made it), "" when none or unreadable."""
+    try:
+        return read_bounded("run", MARK_LIMIT, dir_fd=descriptor).decode("ascii").strip()
+    except (OSError, UnsafeFile, UnicodeDecodeError):
+        return ""
+
+
 def _owned_mark(descriptor: int) -> bool:
     """The run's mark names this hook's ifup (a second `ifup -a`'s mark is not ours)."""
-    try:
-        mark = read_bounded("run", MARK_LIMIT, dir_fd=descriptor).decode("ascii").strip()
-    except (OSError, UnsafeFile, UnicodeDecodeError):
-        return False
-    return mark == identity(ifup_pid())
+    return _mark(descriptor) == identity(ifup_pid())
 
 
-def _live_mark(descriptor: int) -> str:
-    """The mark of another `ifup -a` that still runs ("" when none, or when its ifup is gone)."""
-    try:
-        mark = read_bounded("run", MARK_LIMIT, dir_fd=descriptor).decode("ascii").strip()
-    except (OSError, UnsafeFile, UnicodeDecodeError):
-        return ""
+def _live_mark(descriptor: int) -> bool:
+    """The mark names another `ifup -a` that still runs (not when its ifup is gone)."""
+    mark = _mark(descriptor)
     pid = mark.partition(" ")[0]
-    if not pid.isdigit() or mark == identity(ifup_pid()):
-        return ""
-    return mark if identity(int(pid)) == mark else ""
+    return pid.isdigit() and mark != identity(ifup_pid()) and identity(int(pid)) == mark
+
+
+def _clear_pending(state_dir: str) -> None:
+    """No deferred wait is left (through open_directory: no link followed)."""
+    try:
+        pending = _open(state_dir, "pending")
+    except FileNotFoundError:
+        return
+    try:
+        for name in os.listdir(pending):
+            os.unlink(name, dir_fd=pending)
+    finally:
+        os.close(pending)
 
 
 def begin(state_dir: str) -> bool:
@@ -100,12 +112,7 @@ def begin(state_dir: str) -> bool:
     try:
         if _live_mark(where):
             return False
-        pending = _open(state_dir, "pending", make=True)
-        try:
-            for name in os.listdir(pending):
-                os.unlink(name, dir_fd=pending)
-        finally:
-            os.close(pending)
+        _clear_pending(state_dir)
         write_atomic(
             os.path.join(state_dir, "boot"),
             "run",
@@ -191,18 +198,7 @@ def finish(state_dir: str) -> None:
     try:
         if not _owned_mark(where):
             return
-        try:
-            pending_dir = os.open(
-                "pending", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=where
-            )
-        except FileNotFoundError:
-            pending_dir = -1
-        if pending_dir >= 0:
-            try:
-                for name in os.listdir(pending_dir):
-                    os.unlink(name, dir_fd=pending_dir)
-            finally:
-                os.close(pending_dir)
+        _clear_pending(state_dir)
         os.unlink("run", dir_fd=where)
     finally:
         os.close(where)

@@ -108,6 +108,15 @@ def iface_refusal(iface: str) -> str | None:
     return None
 
 
+def label_refusal(iface: str, option: str) -> str:
+    """Why an IPv6 option has no meaning in an alias stanza (`eth0:1`), for check and pre-up."""
+    base = iface.partition(":")[0]
+    return (
+        f"{iface} is an IPv4 address label of {base} (IPv6 has no labels); "
+        f"put {option} in {base}'s `iface {base} inet6` stanza"
+    )
+
+
 def context_from_env(env: Mapping[str, str], script_path: str = "") -> HookContext:
     """Build the context; raises OptionError/UnknownPhase with a user-ready line."""
     iface = env.get("IFACE", "")

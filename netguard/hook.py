@@ -15,7 +15,7 @@ import sys
 
 from netguard import applied, log
 from netguard.config import Config, load_config
-from netguard.context import HookContext, context_from_env, iface_refusal, phase_from
+from netguard.context import HookContext, context_from_env, iface_refusal, label_refusal, phase_from
 from netguard.errors import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -104,12 +104,7 @@ def _refuse_ipv6_on_a_label(ctx: HookContext) -> None:
 
     for option in all_options():
         if option.family == INET6 and ctx.options.get(option.name, option.default) != option.default:
-            raise OptionError(
-                f"{ctx.iface} is an IPv4 address label of {ctx.device} (IPv6 has no labels); "
-                f"put {option.name} in {ctx.device}'s `iface {ctx.device} inet6` stanza",
-                ctx.iface,
-                option.name,
-            )
+            raise OptionError(label_refusal(ctx.iface, option.name), ctx.iface, option.name)
 
 
 def _judge_config(ctx: HookContext, problems: list[ConfigError]) -> None:

@@ -158,7 +158,8 @@ def open_directory(base: str, *parts: str, make: bool = False) -> int:
     flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     descriptor = os.open(os.path.realpath(base), flags)
     try:
-        for part in parts:
+        for depth, part in enumerate(parts, 1):
+            where = os.path.join(base, *parts[:depth])
             if make:
                 try:
                     os.mkdir(part, 0o755, dir_fd=descriptor)
@@ -172,7 +173,6 @@ def open_directory(base: str, *parts: str, make: bool = False) -> int:
                 )
             except OSError as err:
                 if err.errno in (errno.ELOOP, errno.ENOTDIR):
-                    where = os.path.join(base, *parts[: parts.index(part) + 1])
                     raise UnsafeFile(
                         f"{where} is not a directory (a link or a file?); refused; remove it"
                     ) from None
@@ -181,7 +181,6 @@ def open_directory(base: str, *parts: str, make: bool = False) -> int:
             descriptor = inner
             info = os.fstat(descriptor)
             if not _trusted_owner(info.st_uid) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-                where = os.path.join(base, *parts[: parts.index(part) + 1])
                 raise UnsafeFile(
                     f"{where} is not root's or others can write it; refused; fix with: "
                     f"chown root:root {where} && chmod 755 {where}"

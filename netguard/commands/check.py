@@ -11,6 +11,7 @@ import argparse
 
 from netguard import bootpaths
 from netguard.config import load_config
+from netguard.context import label_refusal
 from netguard.errors import EXIT_CONFIG, EXIT_OK, OptionError
 from netguard.interfaces import (
     DEFAULT_INTERFACES,
@@ -98,12 +99,7 @@ def check_stanza(stanza: Stanza, cached_asns: set[int] | None) -> list[Finding]:
                 f"move it to the `iface {stanza.iface} {option.family}` stanza",
             )
         if ":" in stanza.iface and option.family == INET6 and stanza.family in (INET6, ""):
-            base = stanza.iface.partition(":")[0]
-            add(
-                lines[0],
-                f"{stanza.iface} is an IPv4 address label of {base} (IPv6 has no labels); "
-                f"put {name} in {base}'s `iface {base} inet6` stanza",
-            )
+            add(lines[0], label_refusal(stanza.iface, name))
         if option.requires and option.requires not in by_name:
             add(lines[0], f"has no effect without {option.requires}", False)
     env = stanza.env()
