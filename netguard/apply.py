@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from netguard.actions import Action
-    from netguard.hook import HookRun
+    from netguard.hookrun import HookRun
     from netguard.prefixes.prefix import Prefix
 
 

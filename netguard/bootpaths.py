@@ -26,9 +26,10 @@ The paths, read in each implementation's units and scripts (Debian 12/13):
 
 from __future__ import annotations
 
+from netguard.catalogue import OPTIONS_BY_NAME
 from netguard.errors import NetguardError
 from netguard.interfaces import IFUPDOWN, IFUPDOWN2, IFUPDOWN_NG, RULE_NAMES, Stanza
-from netguard.options import OPTIONS_BY_NAME, WaitDad, parse_option
+from netguard.options import WaitDad, parse_option
 from netguard.record import NamedTuple
 
 NETWORKING = "networking.service"

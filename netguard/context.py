@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 
 from netguard.errors import NetguardError, OptionError
-from netguard.options import POST_DOWN, POST_UP, PRE_DOWN, PRE_UP, parse_options
+from netguard.options import POST_DOWN, POST_UP, PRE_DOWN, PRE_UP
 from netguard.record import NamedTuple
 
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from typing import Any
 
 # PHASE as exported by each implementation -> netguard's phase.
@@ -117,8 +117,13 @@ def label_refusal(iface: str, option: str) -> str:
     )
 
 
-def context_from_env(env: Mapping[str, str], script_path: str = "") -> HookContext:
-    """Build the context; raises OptionError/UnknownPhase with a user-ready line."""
+def context_from_env(
+    env: Mapping[str, str],
+    script_path: str,
+    parse_options: Callable[[Mapping[str, str], str], dict[str, Any]],
+) -> HookContext:
+    """Build the context with the options parse_options (the catalogue's) reads from env;
+    raises OptionError/UnknownPhase with a user-ready line."""
     iface = env.get("IFACE", "")
     families = families_from(env)
     # ifupdown's (and the addon's) call around `ifup -a`: IFACE=--all with ADDRFAM=meta. An

@@ -14,6 +14,7 @@ import os
 import sys
 
 from netguard import applied, log
+from netguard.catalogue import parse_options, steps_of
 from netguard.config import Config, load_config
 from netguard.context import HookContext, context_from_env, iface_refusal, label_refusal, phase_from
 from netguard.errors import (
@@ -31,30 +32,12 @@ from netguard.errors import (
     terminate_on_sigterm,
     unexpected,
 )
-from netguard.features import Step, steps_of
+from netguard.hookrun import HookRun
 from netguard.options import POST_DOWN, POST_UP, PRE_UP
 
-
-class HookRun:
-    """What one hook run's steps share: the context, the configuration, and the
-    interface's record of changes (applied.py), saved as it changes."""
-
-    def __init__(self, ctx: HookContext, config: Config) -> None:
-        self.ctx = ctx
-        self.config = config
-        self.record = applied.load(config.state_dir, ctx.iface)
-
-    @property
-    def iface(self) -> str:
-        return self.ctx.iface
-
-    @property
-    def device(self) -> str:
-        """The kernel's interface (an alias stanza's base): what probes and state reads use."""
-        return self.ctx.device
-
-    def save(self) -> None:
-        applied.save(self.config.state_dir, self.ctx.iface, self.record)
+TYPE_CHECKING = False  # no typing at run time: netguard/record.py
+if TYPE_CHECKING:
+    from netguard.features import Step
 
 
 def run_step(run: HookRun, step: Step) -> None:
@@ -99,7 +82,7 @@ def _refuse_ipv6_on_a_label(ctx: HookContext) -> None:
         or ctx.phase not in (PRE_UP, POST_UP)
     ):
         return
-    from netguard.features import all_options
+    from netguard.catalogue import all_options
     from netguard.options import INET6
 
     for option in all_options():
@@ -114,7 +97,7 @@ def _judge_config(ctx: HookContext, problems: list[ConfigError]) -> None:
     go on with the defaults: a typo there must never stop a boot netguard has no part in."""
     if not problems:
         return
-    from netguard.features import config_keys_needed
+    from netguard.catalogue import config_keys_needed
 
     going_up = not ctx.is_meta and ctx.phase in (PRE_UP, POST_UP)
     needed = config_keys_needed(ctx.options) if going_up else set()
@@ -178,7 +161,7 @@ def main(argv: list[str]) -> int:
     log.to_journal()
     iface, phase = os.environ.get("IFACE", "?"), os.environ.get("PHASE", "hook")
     try:
-        ctx = context_from_env(os.environ, argv[1] if len(argv) > 1 else "")
+        ctx = context_from_env(os.environ, argv[1] if len(argv) > 1 else "", parse_options)
         log.set_verbose(ctx.verbose)
         _refuse_ipv6_on_a_label(ctx)
         if ctx.ignored:

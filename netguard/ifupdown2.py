@@ -9,7 +9,7 @@ is answered by each feature's own planner.
 
 from __future__ import annotations
 
-from netguard.features import all_options, features
+from netguard.catalogue import all_options, features
 from netguard.options import parse_option
 
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
@@ -55,8 +55,8 @@ def check(iface: str, get_attr_value: Callable[[str], list[str] | None]) -> list
     """`ifquery --check`: (option, value as written, holds) for each option a feature can judge.
 
     A value that does not parse does not hold."""
+    from netguard.catalogue import parse_options
     from netguard.errors import OptionError
-    from netguard.options import parse_options
 
     written = hook_environment(get_attr_value)
     try:

@@ -28,8 +28,8 @@ import glob
 import os
 import re
 
+from netguard.catalogue import OPTIONS_BY_NAME
 from netguard.errors import EXIT_CONFIG, NetguardError
-from netguard.options import OPTIONS_BY_NAME
 from netguard.record import NamedTuple
 
 DEFAULT_INTERFACES = "/etc/network/interfaces"

@@ -1,10 +1,12 @@
 """What a stanza option is, the grammar of its values, and parsing them.
 
-Each option is declared once, in its feature's module (netguard/features/);
-`OPTIONS` here is all of them. The declarations drive parsing of the
-ifupdown environment, the hook shim's early exit (held by a test), `netguard
-check`, the ifupdown2 addon's attributes and the options reference in the
-docs; the environment name (IF_WAIT_DAD) is derived from the name, never typed.
+The grammar only: it knows no option by name. Each option is declared once,
+in its feature's module (netguard/features/); netguard/catalogue.py gathers
+them (OPTIONS) and parses a whole stanza. The declarations drive parsing of
+the ifupdown environment, the hook shim's early exit (held by a test),
+`netguard check`, the ifupdown2 addon's attributes and the options reference
+in the docs; the environment name (IF_WAIT_DAD) is derived from the name,
+never typed.
 """
 
 from __future__ import annotations
@@ -14,12 +16,9 @@ from netguard.record import NamedTuple
 
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
     from netguard.prefixes.prefix import Prefix
-
-    OPTIONS: tuple[Option, ...]
-    OPTIONS_BY_NAME: dict[str, Option]
 
 if TYPE_CHECKING:
     from typing import Any
@@ -203,24 +202,6 @@ def split_target(word: str) -> tuple[str, str | None]:
     return word, None
 
 
-def __getattr__(name: str) -> object:
-    """OPTIONS and OPTIONS_BY_NAME: every feature module's declarations (netguard/features/)."""
-    from netguard.features import all_options
-
-    if name == "OPTIONS":
-        return all_options()
-    if name == "OPTIONS_BY_NAME":
-        return {option.name: option for option in all_options()}
-    raise AttributeError(name)
-
-
-def any_option_set(env: Mapping[str, str]) -> bool:
-    """The Python twin of the shim's early exit."""
-    from netguard.features import all_options
-
-    return any(env.get(option.env_name) for option in all_options())
-
-
 def _bad(option: Option, value: str, err: BadValue, iface: str) -> OptionError:
     why = str(err)
     if "#" in value:
@@ -261,16 +242,3 @@ def parse_option(option: Option, raw: str, iface: str) -> Any:
         return option.parse(value)
     except BadValue as err:
         raise _bad(option, value, err, iface) from None
-
-
-def parse_options(env: Mapping[str, str], iface: str) -> dict[str, Any]:
-    """All options, parsed; unset ones get their default."""
-    from netguard.features import all_options
-
-    parsed: dict[str, Any] = {}
-    for option in all_options():
-        raw = env.get(option.env_name)
-        parsed[option.name] = (
-            option.default if raw is None or not raw.strip() else parse_option(option, raw, iface)
-        )
-    return parsed

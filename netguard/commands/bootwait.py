@@ -43,8 +43,9 @@ STATUSES = (USABLE, MISSING, UNFINISHED, IFUP_FAILED, NOT_USABLE)
 
 def _settings(iface: str, config: Config, interfaces: str) -> tuple[float, str, bool]:
     """(timeout, wait-dad-failure, need_global) from the interface's stanzas, as its hook reads them."""
+    from netguard.catalogue import OPTIONS_BY_NAME
     from netguard.interfaces import detect_rules, read_interfaces
-    from netguard.options import OPTIONS_BY_NAME, WaitDad, parse_option
+    from netguard.options import WaitDad, parse_option
 
     timeout, on_failure, need_global = config.wait_dad_timeout, "fail", False
     for stanza in read_interfaces(interfaces, detect_rules()):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from netguard import bootpaths
+from netguard.catalogue import OPTIONS_BY_NAME
 from netguard.config import load_config
 from netguard.context import label_refusal
 from netguard.errors import EXIT_CONFIG, EXIT_OK, OptionError
@@ -25,7 +26,7 @@ from netguard.interfaces import (
     env_key,
     read_interfaces,
 )
-from netguard.options import INET, INET6, OPTIONS_BY_NAME, parse_option
+from netguard.options import INET, INET6, parse_option
 from netguard.prefixes.cache import cached_asns
 from netguard.record import NamedTuple
 

@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     written = write_entry(config.cache_dir, entry)
     v6 = sum(p[0] == 6 for p in prefixes)
     print(f"AS{asn}: {v6} IPv6 and {len(prefixes) - v6} IPv4 prefixes cached in {written}")
-    from netguard.prefixes import cachemetrics
+    from netguard import cachemetrics
 
     cachemetrics.publish(config)
     return EXIT_OK

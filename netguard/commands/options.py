@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from netguard.catalogue import all_options, phases_of, steps_of
 from netguard.errors import EXIT_OK
-from netguard.features import all_options, phases_of, steps_of
 from netguard.options import PHASES
 
 

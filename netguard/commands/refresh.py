@@ -15,11 +15,12 @@ import os
 import sys
 
 from netguard import log
+from netguard.catalogue import any_option_set, parse_options
 from netguard.commands.check import add_rules_argument, rules_of
 from netguard.config import Config, load_config
 from netguard.errors import EXIT_FAILURE, EXIT_OK, OptionError
 from netguard.interfaces import DEFAULT_INTERFACES, IFUPDOWN, RULE_NAMES, TemplateNotRendered, read_interfaces
-from netguard.options import BadValue, any_option_set, parse_asn, parse_options
+from netguard.options import BadValue, parse_asn
 from netguard.prefixes.cache import (
     CacheEntry,
     CacheError,
@@ -135,7 +136,7 @@ def refresh_one(config: Config, asn: int, force: bool, stage: str | None = None)
 
 def _record_attempts(config: Config, tried: dict[int, bool]) -> None:
     """Each AS's attempt (did it fill the cache?) for the metrics; then netguard_cache.prom."""
-    from netguard.prefixes import cachemetrics
+    from netguard import cachemetrics
 
     for asn, ok in tried.items():
         cachemetrics.record_attempt(config, asn, ok)

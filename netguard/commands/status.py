@@ -13,10 +13,10 @@ import json
 
 from netguard import outcome, state, wants
 from netguard import rejectplan as reject
+from netguard.catalogue import all_options
 from netguard.commands.check import add_rules_argument, rules_of
 from netguard.config import Config, load_config
 from netguard.errors import EXIT_OK, escaped
-from netguard.features import all_options
 from netguard.interfaces import DEFAULT_INTERFACES, IFUPDOWN, RULE_NAMES, TemplateNotRendered, read_interfaces
 from netguard.prefixes.cache import CacheEntry, CacheError, read_entry
 from netguard.prefixes.prefix import BITS, FAMILY, Prefix, format_prefix

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-    from netguard.hook import HookRun
+    from netguard.hookrun import HookRun
 
 OPTION = "dad"
 KERNEL_DEFAULT_ACCEPT_DAD = 1

@@ -28,7 +28,7 @@ from netguard.options import (
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
     from netguard.context import HookContext
-    from netguard.hook import HookRun
+    from netguard.hookrun import HookRun
     from netguard.state import Link
 
 OPTION = "ipv4-dad"

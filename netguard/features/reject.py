@@ -26,7 +26,7 @@ from netguard.rejectplan import OPTION, summarise_missing
 
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:  # the prefix machinery is imported where it is used: a dad-only hook never pays for it
-    from netguard.hook import HookRun
+    from netguard.hookrun import HookRun
 
 
 def stanza_families(ctx: HookContext) -> list[str]:

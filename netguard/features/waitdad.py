@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from netguard.config import Config
     from netguard.context import HookContext
-    from netguard.hook import HookRun
+    from netguard.hookrun import HookRun
 
 OPTION = "wait-dad"
 # Methods whose global address comes from a router advertisement, not ifupdown.

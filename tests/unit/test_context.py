@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from netguard.context import UnknownPhase, context_from_env
+from netguard.context import UnknownPhase
+from netguard.context import context_from_env as _from_env
+
+
+def context_from_env(env, script_path=""):
+    """The hook's context, with the options the catalogue parses (as hook.py builds it)."""
+    from netguard.catalogue import parse_options
+
+    return _from_env(env, script_path, parse_options)
+
 
 BASE = {"IFACE": "eth0", "LOGICAL": "eth0", "ADDRFAM": "inet6", "METHOD": "static", "MODE": "start"}
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from netguard.catalogue import OPTIONS
 from netguard.cli import build_parser
 from netguard.config import Config
-from netguard.options import OPTIONS
 from tests.sandbox import CHECKOUT, INSTALLED
 
 
@@ -76,7 +76,7 @@ if not INSTALLED:  # the README is not installed: these run from the checkout on
 
 
 def test_the_man_pages_phases_section_is_the_declared_steps():
-    from netguard.features import steps_of
+    from netguard.catalogue import steps_of
     from netguard.options import PHASES
 
     page = man_page("netguard-interfaces", 5)

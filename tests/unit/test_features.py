@@ -15,15 +15,25 @@ from pathlib import Path
 
 import pytest
 
+import netguard.catalogue
 import netguard.features
 import netguard.options
 from netguard import hook, ifupdown2
+from netguard.catalogue import OPTIONS, OPTIONS_BY_NAME, parse_options
 from netguard.config import Config
-from netguard.context import context_from_env
+from netguard.context import context_from_env as _from_env
 from netguard.errors import OptionError
-from netguard.hook import HookRun
-from netguard.options import OPTIONS, OPTIONS_BY_NAME, PHASES, parse_options
+from netguard.hookrun import HookRun
+from netguard.options import PHASES
 from tests.sandbox import CHECKOUT, INSTALLED
+
+
+def context_from_env(env, script_path=""):
+    """The hook's context, with the options the catalogue parses (as hook.py builds it)."""
+    from netguard.catalogue import parse_options
+
+    return _from_env(env, script_path, parse_options)
+
 
 ADDON = (
     Path("/usr/share/ifupdown2/addons/netguard_ifupdown2.py")
@@ -35,6 +45,7 @@ THROWAWAY = """
 from netguard.errors import NetguardError, WARN
 from netguard.features import Feature, Step
 from netguard.options import INET6, POST_UP, BadValue, Option
+
 
 ran = []
 
@@ -64,9 +75,9 @@ FEATURE = Feature(
 def throwaway(tmp_path, monkeypatch):
     (tmp_path / "throwaway.py").write_text(THROWAWAY)
     monkeypatch.setattr(netguard.features, "__path__", [*netguard.features.__path__, str(tmp_path)])
-    netguard.features.forget()
+    netguard.catalogue.forget()
     yield __import__("netguard.features.throwaway", fromlist=["ran"])
-    netguard.features.forget()
+    netguard.catalogue.forget()
     import sys
 
     sys.modules.pop("netguard.features.throwaway", None)
@@ -77,7 +88,7 @@ ENV = {"IFACE": "eth0", "ADDRFAM": "inet6", "METHOD": "static", "PHASE": "post-u
 
 def test_a_throwaway_feature_is_validated_run_listed_and_accepted_by_the_addon(throwaway, tmp_path):
     declared = (
-        netguard.options.OPTIONS_BY_NAME
+        netguard.catalogue.OPTIONS_BY_NAME
     )  # asked now: the names imported above were the snapshot before
     assert declared["throwaway-knob"].env_name == "IF_THROWAWAY_KNOB"
     with pytest.raises(OptionError) as refused:
@@ -92,7 +103,7 @@ def test_a_throwaway_feature_is_validated_run_listed_and_accepted_by_the_addon(t
         hook.run_phase(run)
     assert throwaway.ran == [("eth0", "left")]
     assert said.getvalue() == "netguard: eth0: throwaway-knob: warning: the knob came off; glue it back\n"
-    assert [s.order for s in netguard.features.steps_of("post-up") if not s.meta] == [5, 10, 20, 25, 30]
+    assert [s.order for s in netguard.catalogue.steps_of("post-up") if not s.meta] == [5, 10, 20, 25, 30]
     with contextlib.redirect_stderr(io.StringIO()):  # not in pre-up: its step is post-up's
         hook.run_phase(HookRun(ctx._replace(phase="pre-up"), run.config))
     assert len(throwaway.ran) == 1
@@ -111,7 +122,7 @@ def test_a_throwaway_feature_is_validated_run_listed_and_accepted_by_the_addon(t
 
 
 def test_the_throwaway_is_gone_once_its_module_is():
-    assert "throwaway-knob" not in netguard.options.OPTIONS_BY_NAME
+    assert "throwaway-knob" not in netguard.catalogue.OPTIONS_BY_NAME
     assert len(OPTIONS) == len({o.name for o in OPTIONS})
 
 
@@ -125,7 +136,7 @@ def test_hook_names_no_feature():
 
 def test_every_step_of_every_phase_is_declared_with_its_function():
     for phase in PHASES:
-        for step in netguard.features.steps_of(phase):
+        for step in netguard.catalogue.steps_of(phase):
             assert step.option in OPTIONS_BY_NAME
             assert callable(step.applies) and callable(step.run)
             assert isinstance(step, netguard.features.Step) and step.does

@@ -15,11 +15,19 @@ import time
 import pytest
 
 from netguard import applied, outcome, sentinel
-from netguard.context import context_from_env, iface_refusal
+from netguard.context import context_from_env as _from_env
+from netguard.context import iface_refusal
 from netguard.errors import NetguardError
 from netguard.safefile import UnsafeFile, own_directory
 from tests.sandbox import CHECKOUT, SHIM, private_run
 from tests.unit.test_cache import run_import
+
+
+def context_from_env(env, script_path=""):
+    """The hook's context, with the options the catalogue parses (as hook.py builds it)."""
+    from netguard.catalogue import parse_options
+
+    return _from_env(env, script_path, parse_options)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from netguard.options import OPTIONS
+from netguard.catalogue import OPTIONS
 from tests.sandbox import CHECKOUT, INSTALLED
 
 # The installed package's addon and opt-in lines under autopkgtest, the checkout's otherwise.

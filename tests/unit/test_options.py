@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from netguard.catalogue import OPTIONS, OPTIONS_BY_NAME, any_option_set, parse_options
 from netguard.errors import OptionError
-from netguard.options import OPTIONS, OPTIONS_BY_NAME, WaitDad, any_option_set, parse_options
+from netguard.options import WaitDad
 from netguard.prefixes.prefix import parse
 
 IFACE = "eth0"

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from netguard.options import OPTIONS
+from netguard.catalogue import OPTIONS
 from tests.sandbox import SHIM
 
 BASE = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "IFACE": "eth0", "ADDRFAM": "inet6", "PHASE": "pre-up"}
