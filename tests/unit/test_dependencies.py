@@ -1,6 +1,6 @@
 """Depends is true: every Python package it names is imported at run time, and every
 third-party module a runtime file imports is covered by Depends (or Suggests, where the
-import is optional). README's dependency table says why each is used or written by hand."""
+import is optional). docs/design.md's dependency table says why each is used or written by hand."""
 
 from __future__ import annotations
 
@@ -76,10 +76,10 @@ def test_python3_debian_is_not_a_runtime_dependency():
 
 def source_tree_only():
     assert "python3-debian" in (CHECKOUT / "debian" / "tests" / "control").read_text()
-    readme = (CHECKOUT / "README.md").read_text()
+    design = (CHECKOUT / "docs" / "design.md").read_text()
     for what in ("netlink", "deb822", "HTTP", "IRR whois", "ARP"):
-        assert re.search(rf"\n\| {what}[^|]*\|", readme), what
+        assert re.search(rf"\n\| {what}[^|]*\|", design), what
 
 
 if not INSTALLED:  # the README and debian/ are not installed: from the checkout only (not skipped there)
-    test_the_tests_need_python3_debian_and_the_readme_has_the_table = source_tree_only
+    test_the_tests_need_python3_debian_and_the_design_page_has_the_table = source_tree_only

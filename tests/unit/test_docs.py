@@ -60,9 +60,11 @@ def readme_examples_pass_check(tmp_path):
     from netguard.commands.check import check_stanza
     from netguard.interfaces import read_interfaces
 
-    blocks = re.findall(r"```\n(.*?)```", (CHECKOUT / "README.md").read_text(), flags=re.S)
+    pages = [CHECKOUT / "README.md", *sorted((CHECKOUT / "docs").glob("*.md"))]
+    blocks = [b for page in pages for b in re.findall(r"```\n(.*?)```", page.read_text(), flags=re.S)]
     examples = [b for b in blocks if "\niface " in "\n" + b]
-    assert len(examples) >= 2
+    readme = re.findall(r"```\n(.*?)```", (CHECKOUT / "README.md").read_text(), flags=re.S)
+    assert len([b for b in readme if "\niface " in "\n" + b]) >= 4  # one per option family
     for number, block in enumerate(examples):
         path = tmp_path / f"example{number}"
         path.write_text(block)

@@ -13,7 +13,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.sandbox import CHECKOUT
+import netguard
+
+# The package that runs: the checkout, or the installed one under autopkgtest.
+PACKAGE = Path(netguard.__file__).parent
 
 # Lowest first. A new module must be placed here (the test names any that is not),
 # except a new feature module, which is the features layer's by being in features/.
@@ -83,7 +86,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 
 
 def module_name(path: Path) -> str:
-    parts = path.relative_to(CHECKOUT).with_suffix("").parts
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -107,7 +110,8 @@ def imports_of(path: Path, known: set[str]) -> set[str]:
 
 
 def graph() -> dict[str, set[str]]:
-    paths = sorted((CHECKOUT / "netguard").rglob("*.py"))
+    paths = sorted(PACKAGE.rglob("*.py"))
+    assert len(paths) > 40, PACKAGE
     known = {module_name(path) for path in paths}
     edges = {module_name(path): imports_of(path, known) for path in paths}
     # The catalogue imports each feature module by name from a directory listing.
