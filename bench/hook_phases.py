@@ -86,7 +86,7 @@ def main() -> int:
         cases = [
             ("floor: /usr/bin/python3 -I -c pass", ["/usr/bin/python3", "-I", "-c", "pass"], {}),
             ("(ip netns exec and env alone: /bin/true)", ["/bin/true"], {}),
-            ("dad off, pre-up", ["/bin/sh", str(hooks / "if-pre-up.d" / "netguard")], {"PHASE": "pre-up", "IF_DAD": "off"}),
+            ("dad off, pre-up", ["/bin/sh", str(hooks / "if-pre-up.d" / "zz-netguard")], {"PHASE": "pre-up", "IF_DAD": "off"}),
             ("wait-dad 5, post-up, nothing to wait for", ["/bin/sh", str(hooks / "if-up.d" / "netguard")],
              {"PHASE": "post-up", "IF_WAIT_DAD": "5"}),
             ("reject-asn (10 prefixes), post-up", ["/bin/sh", str(hooks / "if-up.d" / "netguard")],

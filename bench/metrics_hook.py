@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from bench.hook_phases import BASE
+from netguard.context import HOOK_NAMES
 from tests import sandbox
 
 BASELINE = "1dbf016"  # main before metrics (apply: a failed probe's record names the error)
@@ -71,9 +72,9 @@ def main() -> int:
             script.chmod(0o755)
         variants = {  # name: (hook file name, netguard.conf)
             f"before metrics ({rev})": ("netguard-baseline", base),
-            "metrics off": ("netguard", base + "Metrics-Dir:\n"),
-            "metrics on": ("netguard", base + f"Metrics-Dir: {textfile}\n"),
-            "on, tmpfs": ("netguard", base + f"Metrics-Dir: {memory}\n"),
+            "metrics off": ("", base + "Metrics-Dir:\n"),
+            "metrics on": ("", base + f"Metrics-Dir: {textfile}\n"),
+            "on, tmpfs": ("", base + f"Metrics-Dir: {memory}\n"),
         }
         host.exec("ip", "link", "set", "eth0", "up")
         host.exec("ip", "-6", "addr", "add", "2001:db8::1/64", "dev", "eth0", "nodad")
@@ -91,7 +92,11 @@ def main() -> int:
             for number in range(runs + 1):
                 for variant, (hook, text) in variants.items():
                     config.write_text(text)
-                    took = once_ms(host, ["/bin/sh", str(hooks / directory / hook)], {**BASE, **env})
+                    took = once_ms(
+                        host,
+                        ["/bin/sh", str(hooks / directory / (hook or HOOK_NAMES[directory]))],
+                        {**BASE, **env},
+                    )
                     if number:  # the first round warms the page cache
                         samples[variant].append(took)
             medians = {variant: statistics.median(values) for variant, values in samples.items()}

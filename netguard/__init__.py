@@ -5,4 +5,4 @@ Two problems, each turned into stanza options: addresses still tentative
 connections that hang because one network is unreachable over IPv6.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -26,6 +26,16 @@ _PHASE_ALIASES = {
     "down": PRE_DOWN,
     "post-down": POST_DOWN,
 }
+# Each hook directory's link to the shim. pre-up's sorts after every hook that creates an
+# interface there (ifenslave, bridge, vlan: run-parts runs them in name order), so that
+# `dad off` finds a `vlan-raw-device` VLAN; every pre-up hook still runs before the method
+# adds the stanza's addresses.
+HOOK_NAMES = {
+    "if-pre-up.d": "zz-netguard",
+    "if-up.d": "netguard",
+    "if-down.d": "netguard",
+    "if-post-down.d": "netguard",
+}
 # Hook directory -> phase, for implementations that export no PHASE (busybox).
 _DIR_PHASES = {
     "if-pre-up.d": PRE_UP,

@@ -10,6 +10,7 @@ is answered by each feature's own planner.
 from __future__ import annotations
 
 from netguard.catalogue import all_options, features
+from netguard.context import HOOK_NAMES
 from netguard.options import parse_option
 
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
@@ -17,7 +18,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
 # ifupdown2 operation -> the hook directory ifupdown would have run for it.
-HOOK_DIRS = {"pre-up": "if-pre-up.d", "up": "if-up.d", "down": "if-down.d", "post-down": "if-post-down.d"}
+HOOK_DIRS = {
+    operation: f"{directory}/{HOOK_NAMES[directory]}"
+    for operation, directory in (
+        ("pre-up", "if-pre-up.d"), ("up", "if-up.d"), ("down", "if-down.d"), ("post-down", "if-post-down.d")
+    )
+}  # fmt: skip
 SEE = "see netguard-interfaces(5)"
 
 

@@ -23,6 +23,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from netguard.context import HOOK_NAMES
+
 CHECKOUT = Path(__file__).resolve().parent.parent
 HOOK_DIRS = ("if-pre-up.d", "if-up.d", "if-down.d", "if-post-down.d")
 # NETGUARD_TEST_INSTALLED=1 (autopkgtest, CI): test what the package installed.
@@ -188,9 +190,9 @@ class IfupdownHost(Namespace):
         network = self.etc / "network"
         for directory in HOOK_DIRS:
             (network / directory).mkdir(parents=True)
-            hook = network / directory / "netguard"
+            hook = network / directory / HOOK_NAMES[directory]
             if INSTALLED:
-                shutil.copy(Path("/etc/network") / directory / "netguard", hook)
+                shutil.copy(Path("/etc/network") / directory / HOOK_NAMES[directory], hook)
             else:
                 hook.write_text(hook_wrapper())
             hook.chmod(0o755)

@@ -51,7 +51,7 @@ class netguard_ifupdown2(moduleBase):  # ifupdown2 finds the class by the module
     """ifupdown2 addon: netguard's options, run by its hook, failures reported to ifupdown2."""
 
     _modinfo: ClassVar[dict] = netguard.modinfo()
-    overrides_ifupdown_scripts: ClassVar[list] = ["netguard"]  # the hook script this addon runs
+    overrides_ifupdown_scripts: ClassVar[list] = sorted(set(netguard.HOOK_NAMES.values()))  # the hook it runs
 
     def __init__(self, *args, **kwargs):
         moduleBase.__init__(self, *args, **kwargs)
@@ -176,4 +176,4 @@ def run_hook(script, env):
 
 def hook_script(operation):
     """The script ifupdown2 would have run for this operation (and skips while this addon is loaded)."""
-    return f"/etc/network/{netguard.HOOK_DIRS[operation]}/netguard"
+    return f"/etc/network/{netguard.HOOK_DIRS[operation]}"

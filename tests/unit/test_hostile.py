@@ -40,7 +40,7 @@ def plant(directory: Path, marker: Path) -> None:
 def shim_command(tmp_path: Path) -> list[str]:
     """The hook as installed (autopkgtest), or the checkout's shim as the sandboxes run it."""
     if INSTALLED:
-        return ["/bin/sh", "/etc/network/if-pre-up.d/netguard"]
+        return ["/bin/sh", "/etc/network/if-pre-up.d/zz-netguard"]
     wrapper = tmp_path / "if-pre-up.d" / "netguard"
     wrapper.parent.mkdir(exist_ok=True)
     wrapper.write_text(hook_wrapper())

@@ -81,6 +81,24 @@ def look(case):
     }
 
 
+def interface_state(name, case):
+    """One interface: its addresses (IPv6 with DAD flags, IPv4 with labels), accept_dad, binds."""
+    try:
+        with open(f"/proc/sys/net/ipv6/conf/{name}/accept_dad") as handle:
+            accept_dad = int(handle.read())
+    except OSError:
+        accept_dad = None
+    four = []
+    try:
+        for link in json.loads(sh("ip", "-j", "-4", "addr", "show", "dev", name) or "[]"):
+            four += [{"address": i["local"], "label": i.get("label")} for i in link.get("addr_info", [])]
+    except ValueError:
+        pass
+    six = addresses(name)
+    wanted = case.get("binds", {}).get(name, [])
+    return {"accept_dad": accept_dad, "inet6": six, "inet": four, "binds": {a: bind(a) for a in wanted}}
+
+
 def unit_times():
     names = ["network-online.target", "networking.service"]
     names += [
@@ -149,6 +167,22 @@ def main():
         waited = subprocess.run(["netguard", "wait", "--timeout", "15", *case["addresses"]],
                                 capture_output=True, text=True, check=False)  # fmt: skip
         result["netguard_wait"] = {"code": waited.returncode, "stderr": waited.stderr, **look(case)}
+    for name in case.get("interfaces", []):  # the topology boot: each interface's state at network-online
+        result.setdefault("interfaces", {})[name] = interface_state(name, case)
+    for number, command in enumerate(case.get("commands", [])):  # then real ifup/ifdown, in order
+        done = subprocess.run(
+            ["/bin/sh", "-c", command], capture_output=True, text=True, timeout=120, check=False
+        )
+        result.setdefault("commands", []).append(
+            {
+                "command": command,
+                "rc": done.returncode,
+                "out": done.stdout[-2000:],
+                "err": done.stderr[-2000:],
+            }
+        )
+        for name in case.get("after", {}).get(str(number), []):
+            result.setdefault("after", {}).setdefault(str(number), {})[name] = interface_state(name, case)
     for step in case.get("steps", []):
         if step == "restart-networking":
             sh("systemctl", "restart", "networking.service")
