@@ -157,8 +157,11 @@ def mark_optimistic(action: MarkOptimistic, iface: str) -> None:
 _CHUNK = 64 * 1024  # bytes of messages per send(); the kernel handles each send synchronously
 
 
-def change_routes(delete: list[Prefix], add: list[Prefix], protocol: int) -> list[tuple[Prefix, str, int]]:
-    """Delete then add unreachable routes in batches; return the failures as (route, verb, errno).
+def change_routes(
+    delete: list[Prefix], add: list[Prefix], protocol: int, table: int = 254
+) -> list[tuple[Prefix, str, int]]:
+    """Delete then add unreachable routes of one table in batches; return the failures as
+    (route, verb, errno).
 
     Messages go without ACK requests, many per send(): the kernel answers
     only errors, each carrying our sequence number, which maps it back to its
@@ -194,7 +197,7 @@ def change_routes(delete: list[Prefix], add: list[Prefix], protocol: int) -> lis
         chunk: list[bytes] = []
         size = 0
         for seq, (verb, route) in enumerate(plan, 1):
-            message = rtnl.route_message(verb, route, protocol, seq, ack=seq == last_seq)
+            message = rtnl.route_message(verb, route, protocol, seq, ack=seq == last_seq, table=table)
             chunk.append(message)
             size += len(message)
             if size >= _CHUNK or seq == last_seq:

@@ -53,10 +53,14 @@ def _report(iface: str, failures: list[tuple[Prefix, str, int]]) -> None:
 
 
 def sync(
-    family: str, want: set[Prefix], iface: str, believed: set[Prefix] | None = None
+    family: str,
+    want: set[Prefix],
+    iface: str,
+    believed: set[Prefix] | None = None,
+    table: int = wants.MAIN_TABLE,
 ) -> tuple[int, int, set[Prefix]]:
-    """Make the kernel's netguard routes of one family equal `want`: (added, deleted, the
-    wanted routes that could not be installed).
+    """Make the kernel's netguard routes of one family in one table equal `want`: (added,
+    deleted, the wanted routes that could not be installed).
 
     `believed` is what the last transaction left installed (the wants files'
     union before this one's changes): the first round changes the kernel from
@@ -76,13 +80,13 @@ def sync(
                 continue  # believed, not seen: a dump decides
             installed = believed
         else:
-            installed = state.netguard_routes(address_family, reject.PROTOCOL)
+            installed = state.netguard_routes(address_family, reject.PROTOCOL, table)
             ours |= installed
         delete, add = reject.difference(want, installed)
         add = [route for route in add if route not in ours and route not in foreign]
         if not delete and not add:
             break
-        failures = apply.change_routes(delete, add, reject.PROTOCOL)
+        failures = apply.change_routes(delete, add, reject.PROTOCOL, table)
         failed = {(route, verb) for route, verb, _code in failures}
         added += sum((route, "add") not in failed for route in add)
         deleted += sum((route, "delete") not in failed for route in delete)
@@ -96,9 +100,18 @@ def sync(
     return added, deleted, missing
 
 
-def _union(wanted: dict[wants.Key, wants.Wants], family: str) -> set[Prefix]:
-    """Every route of one family the interfaces want."""
-    return set().union(*[w.prefixes for (_i, f), w in wanted.items() if f == family])
+def _union(wanted: dict[wants.Key, wants.Wants], family: str, table: int | None = None) -> set[Prefix]:
+    """Every route of one family the interfaces want (in one table, or in all)."""
+    return set().union(
+        *[w.prefixes for (_i, f), w in wanted.items() if f == family and table in (None, w.record.table)]
+    )
+
+
+def _tables(family: str, *states: dict[wants.Key, wants.Wants]) -> list[int]:
+    """The tables some interface's routes of the family are (or are to be) in; main always."""
+    return sorted(
+        {wants.MAIN_TABLE} | {w.record.table for s in states for (_i, f), w in s.items() if f == family}
+    )
 
 
 def _screened(
@@ -149,18 +162,25 @@ def transaction(
                     proposed.pop(key, None)
                 else:
                     proposed[key] = value
-            believed = _union(current, family)  # what the last transaction left installed
-            want = _screened(_union(proposed, family) if mine else believed, fresh, protected, config, iface)
-            if len(want) > config.reject_max_routes:
+            tables = _tables(family, current, proposed)
+            believed = {t: _union(current, family, t) for t in tables}  # what the last transaction left
+            want = {
+                t: _screened(
+                    _union(proposed, family, t) if mine else believed[t], fresh, protected, config, iface
+                )
+                for t in tables
+            }
+            if len(set().union(*want.values())) > config.reject_max_routes:
                 log.warn(
                     iface,
                     reject.OPTION,
-                    f"{family}: {len(want)} distinct reject routes in all would exceed Reject-Max-Routes "
+                    f"{family}: {len(set().union(*want.values()))} distinct reject routes in all would "
+                    f"exceed Reject-Max-Routes "
                     f"{config.reject_max_routes}; this change refused, other interfaces unchanged; "
                     "raise it in /etc/netguard/netguard.conf",
                 )
                 mine, proposed = {}, current
-                want = _screened(believed, set(), protected, config, iface)
+                want = {t: _screened(believed[t], set(), protected, config, iface) for t in tables}
             for key, value in mine.items():
                 if value is None:
                     wants.remove_wants(config.state_dir, key)
@@ -168,7 +188,13 @@ def transaction(
                 else:
                     wants.write_wants(config.state_dir, key, value)
                     after[key] = value
-            added, deleted, failed = sync(family, want, iface, believed)
+            added = deleted = 0
+            failed: dict[int, set[Prefix]] = {}
+            for table in tables:
+                table_added, table_deleted, failed[table] = sync(
+                    family, want[table], iface, believed[table], table
+                )
+                added, deleted = added + table_added, deleted + table_deleted
             wanted = sum(
                 len(w.prefixes) for (name, f), w in proposed.items() if name == iface and f == family
             )
@@ -183,20 +209,27 @@ def transaction(
 
 
 def route_counts(
-    proposed: dict[wants.Key, wants.Wants], family: str, want: set[Prefix], failed: set[Prefix]
+    proposed: dict[wants.Key, wants.Wants],
+    family: str,
+    want: dict[int, set[Prefix]],
+    failed: dict[int, set[Prefix]],
 ) -> dict[str, tuple[int, int]]:
-    """Per interface: (wanted, missing) once the kernel holds `want` but `failed`. The set
-    operations run only when some route is not in (failed, or screened out of the union):
-    the common case costs a sum."""
-    mine = {name: wanted for (name, f), wanted in proposed.items() if f == family}
-    short = bool(failed) or len(want) < len(_union(proposed, family))  # once, not per interface
-    return {
-        name: (
-            len(wanted.prefixes),
-            sum(p not in want or p in failed for p in wanted.prefixes) if short else 0,
-        )
-        for name, wanted in mine.items()
-    }
+    """Per interface: (wanted, missing) once each table holds its `want` but `failed`. The set
+    operations run only for a table where some route is not in (failed, or screened out of
+    the union): the common case costs a sum."""
+    short = {
+        table: bool(failed.get(table)) or len(routes) < len(_union(proposed, family, table))
+        for table, routes in want.items()
+    }  # once per table, not per interface
+    counts = {}
+    for (name, f), wanted in proposed.items():
+        if f != family:
+            continue
+        table = wanted.record.table
+        routes, lost = want.get(table, set()), failed.get(table, set())
+        missing = sum(p not in routes or p in lost for p in wanted.prefixes) if short.get(table, True) else 0
+        counts[name] = (len(wanted.prefixes), missing)
+    return counts
 
 
 def _publish(
@@ -327,11 +360,12 @@ def apply_stanza(
     config: Config, iface: str, families: list[str], record: wants.StanzaRecord
 ) -> list[Outcome]:
     outcomes = transaction(config, iface, replan(config, iface, families, record), families, [record.gateway])
+    where = "" if record.table == wants.MAIN_TABLE else f" in table {record.table} (the interface's VRF)"
     for outcome in outcomes:
         log.info(
             iface,
             reject.OPTION,
-            f"{outcome.wanted} {outcome.family} routes wanted; kernel: +{outcome.added} -{outcome.deleted}",
+            f"{outcome.wanted} {outcome.family} routes wanted{where}; kernel: +{outcome.added} -{outcome.deleted}",
         )
     return outcomes
 

@@ -15,6 +15,8 @@ from operator import itemgetter
 from netguard.kernel import RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RTN_UNICAST, RTN_UNREACHABLE  # noqa: F401
 from netguard.prefixes.prefix import FAMILY, VERSION, Prefix, from_packed, packed
 
+RT_TABLE_UNSPEC = 0
+
 WIDTH = {FAMILY[4]: 4, FAMILY[6]: 16}  # bytes of an address, per address family
 
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
@@ -72,31 +74,54 @@ def _align(length: int) -> int:
     return (length + 3) & ~3
 
 
-def route_message(kind: int, route: Prefix, protocol: int, seq: int, ack: bool = False) -> bytes:
-    """One RTM_NEWROUTE/RTM_DELROUTE for an unreachable route in the main table."""
+def table_attribute(table: int) -> bytes:
+    """RTA_TABLE: the whole table id (rtm_table has 8 bits; a VRF's table is often above 255)."""
+    return _RTATTR.pack(_RTATTR.size + 4, RTA_TABLE) + struct.pack("=I", table)
+
+
+def _rtm_table(table: int) -> int:
+    return table if table < 256 else RT_TABLE_UNSPEC  # as iproute2 does; RTA_TABLE then names it
+
+
+def route_message(
+    kind: int, route: Prefix, protocol: int, seq: int, ack: bool = False, table: int = RT_TABLE_MAIN
+) -> bytes:
+    """One RTM_NEWROUTE/RTM_DELROUTE for an unreachable route in `table` (a VRF's, or main)."""
     family, address, length = FAMILY[route[0]], packed(route), route[2]
     attr = _RTATTR.pack(_RTATTR.size + len(address), RTA_DST) + address
+    if table != RT_TABLE_MAIN:
+        attr += table_attribute(table)
     total = _NLMSGHDR.size + _RTMSG.size + len(attr)
     flags = _ADD_FLAGS if kind == RTM_NEWROUTE else _DEL_FLAGS
     if ack:
         flags |= NLM_F_ACK
     return (
         _NLMSGHDR.pack(total, kind, flags, seq, 0)
-        + _RTMSG.pack(family, length, 0, 0, RT_TABLE_MAIN, protocol, RT_SCOPE_UNIVERSE, RTN_UNREACHABLE, 0)
+        + _RTMSG.pack(
+            family, length, 0, 0, _rtm_table(table), protocol, RT_SCOPE_UNIVERSE, RTN_UNREACHABLE, 0
+        )
         + attr
     )
 
 
-def dump_request(family: int, protocol: int, seq: int, kind: int = 0) -> bytes:
-    """RTM_GETROUTE dump; with NETLINK_GET_STRICT_CHK the kernel filters by protocol (and type) itself."""
-    total = _NLMSGHDR.size + _RTMSG.size
-    return _NLMSGHDR.pack(total, RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, seq, 0) + _RTMSG.pack(
-        family, 0, 0, 0, RT_TABLE_MAIN, protocol, 0, kind, 0
+def dump_request(family: int, protocol: int, seq: int, kind: int = 0, table: int = RT_TABLE_MAIN) -> bytes:
+    """RTM_GETROUTE dump; with NETLINK_GET_STRICT_CHK the kernel filters by table, protocol (and
+    type) itself."""
+    attr = table_attribute(table) if table != RT_TABLE_MAIN else b""
+    total = _NLMSGHDR.size + _RTMSG.size + len(attr)
+    return (
+        _NLMSGHDR.pack(total, RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, seq, 0)
+        + _RTMSG.pack(family, 0, 0, 0, _rtm_table(table), protocol, 0, kind, 0)
+        + attr
     )
 
 
 def dump_items(
-    buffer: bytes, parse: Callable[[memoryview], T | None], found: set[T], routes_of: int | None = None
+    buffer: bytes,
+    parse: Callable[[memoryview], T | None],
+    found: set[T],
+    routes_of: int | None = None,
+    table: int = RT_TABLE_MAIN,
 ) -> tuple[bool, bool]:
     """One recv() buffer of a dump, each message through parse into found: (done, interrupted).
 
@@ -105,7 +130,7 @@ def dump_items(
     unreachable routes is read in C (_uniform_routes, the one fast path);
     any other buffer goes through parse, message by message.
     """
-    if routes_of is not None and _uniform_routes(buffer, routes_of, found):
+    if routes_of is not None and _uniform_routes(buffer, routes_of, found, table):
         return False, False
     view = memoryview(buffer)
     offset, end, interrupted = 0, len(buffer), False
@@ -126,7 +151,7 @@ def dump_items(
     return False, interrupted
 
 
-def _uniform_routes(buffer: bytes, protocol: int, found: set) -> bool:
+def _uniform_routes(buffer: bytes, protocol: int, found: set, table: int = RT_TABLE_MAIN) -> bool:
     """The common buffer of a dump of our routes, read in C (struct, map, zip: no bytecode
     per route): every message one of our plain unreachable routes, all of one length and
     family, the same bytes but for the destination and its length. False (nothing added)
@@ -145,7 +170,7 @@ def _uniform_routes(buffer: bytes, protocol: int, found: set) -> bool:
             f"={_HEADER + 1}sB{rest}s{width}s{_align(length) - _PLAIN - width}x"
         )
     rows = list(layout.iter_unpack(buffer))
-    plain = _PLAIN_ROUTE[family]
+    plain = _PLAIN_ROUTE[family] if table == RT_TABLE_MAIN else table_attribute(table) + _DST_HEADERS[width]
     for head in set(map(_FIRST, rows)):  # the distinct ones: one, as a rule
         message_length, kind, flags, message_family = _HEAD_FAMILY(head)
         if message_length != length or kind != RTM_NEWROUTE or message_family != family:
@@ -158,6 +183,37 @@ def _uniform_routes(buffer: bytes, protocol: int, found: set) -> bool:
     values = map(int.from_bytes, map(_FOURTH, rows), repeat(_BIG))
     found.update(zip(repeat(VERSION[family]), values, map(_SECOND, rows)))
     return True
+
+
+RTM_GETLINK = 18
+_IFINFOMSG = struct.Struct("=BxHiII")  # family, type, index, flags, change
+IFLA_LINKINFO = 18
+IFLA_INFO_KIND = 1
+IFLA_INFO_DATA = 2
+IFLA_VRF_TABLE = 1
+
+
+def link_dump_request(seq: int) -> bytes:
+    """RTM_GETLINK dump of every link."""
+    total = _NLMSGHDR.size + _IFINFOMSG.size
+    return _NLMSGHDR.pack(total, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, seq, 0) + _IFINFOMSG.pack(
+        0, 0, 0, 0, 0
+    )
+
+
+def parse_vrf_table(payload: memoryview) -> tuple[int, int] | None:
+    """(index, table) of a vrf link (IFLA_LINKINFO: kind "vrf", IFLA_VRF_TABLE in its data), else None."""
+    index = _IFINFOMSG.unpack_from(payload, 0)[2]
+    for attr_type, value in _attributes(payload, _IFINFOMSG.size):
+        if attr_type & 0x7FFF != IFLA_LINKINFO:  # NLA_F_NESTED may be set
+            continue
+        info = dict((t & 0x7FFF, v) for t, v in _attributes(value, 0))
+        if bytes(info.get(IFLA_INFO_KIND, b"")).rstrip(b"\0") != b"vrf" or IFLA_INFO_DATA not in info:
+            return None
+        for data_type, data in _attributes(info[IFLA_INFO_DATA], 0):
+            if data_type & 0x7FFF == IFLA_VRF_TABLE and len(data) >= 4:
+                return index, _U32(data, 0)[0]
+    return None
 
 
 def addr_dump_request(seq: int) -> bytes:
@@ -262,19 +318,20 @@ _DST_HEADERS = {width: _RTATTR.pack(_RTATTR.size + width, RTA_DST) for width in 
 _U32 = struct.Struct("=I").unpack_from
 
 
-def parse_route(payload: memoryview, protocol: int) -> Prefix | None:
-    """An unreachable route of our protocol in the main table, else None.
+def parse_route(payload: memoryview, protocol: int, table: int = RT_TABLE_MAIN) -> Prefix | None:
+    """An unreachable route of our protocol in `table`, else None.
 
     The hot loop of every reconcile (one call per installed route, 100k and
     more): attributes are walked inline, not through _attributes().
     """
-    family, dst_len, _src, _tos, table, proto, _scope, kind, _flags = _RTMSG.unpack_from(payload, 0)
+    family, dst_len, _src, _tos, found_table, proto, _scope, kind, _flags = _RTMSG.unpack_from(payload, 0)
     if proto != protocol or kind != RTN_UNREACHABLE or family not in VERSION:
         return None
     # The kernel's own order, RTA_TABLE (main) then RTA_DST: read in place.
     width = WIDTH[family]
     at = _RTMSG.size + len(_MAIN_TABLE)
-    if payload[_RTMSG.size : at] == _MAIN_TABLE and payload[at : at + _RTATTR.size] == _DST_HEADERS[width]:
+    wanted = _MAIN_TABLE if table == RT_TABLE_MAIN else table_attribute(table)
+    if payload[_RTMSG.size : at] == wanted and payload[at : at + _RTATTR.size] == _DST_HEADERS[width]:
         return (
             VERSION[family],
             int.from_bytes(payload[at + _RTATTR.size : at + _RTATTR.size + width], "big"),
@@ -290,9 +347,9 @@ def parse_route(payload: memoryview, protocol: int) -> Prefix | None:
         if attr_type == RTA_DST:
             value = int.from_bytes(payload[offset + 4 : offset + attr_len], "big")
         elif attr_type == RTA_TABLE:
-            table = _U32(payload, offset + 4)[0]
+            found_table = _U32(payload, offset + 4)[0]
         offset += (attr_len + 3) & ~3
-    if table != RT_TABLE_MAIN:
+    if found_table != table:
         return None
     return VERSION[family], value, dst_len
 

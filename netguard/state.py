@@ -88,6 +88,62 @@ def has_carrier(iface: str) -> bool:
         return False
 
 
+_PORT_STATES = {"0": "disabled", "1": "listening", "2": "learning", "3": "forwarding", "4": "blocking"}
+
+
+def _sys(iface: str, *path: str) -> str:
+    try:
+        return _read_text(os.path.join("/sys/class/net", iface, *path))
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def carrier_reason(iface: str) -> str:
+    """Why the interface has no carrier, in the words of what it is, for a wait's message: a
+    bridge's ports and their STP states (a bridge has carrier only once a port forwards), a
+    bond's slaves, a VLAN's or macvlan's lower device; else the cable or the peer."""
+    base = os.path.join("/sys/class/net", iface)
+    if os.path.isdir(os.path.join(base, "bridge")):
+        try:
+            ports = sorted(os.listdir(os.path.join(base, "brif")))
+        except OSError:
+            ports = []
+        if not ports:
+            return f"bridge {iface} has no port (bridge-ports)"
+        states = ", ".join(
+            f"{p} {_PORT_STATES.get(_sys(iface, 'brif', p, 'state'), 'unknown')}" for p in ports
+        )
+        delay = _sys(iface, "bridge", "forward_delay")
+        seconds = int(delay) / 100 if delay.isdigit() else 0.0
+        if _sys(iface, "bridge", "stp_state") not in ("", "0"):
+            return (
+                f"no port of bridge {iface} forwards yet ({states}); STP is on with a forward delay of "
+                f"{seconds:g} s, so a port forwards about {2 * seconds:g} s after its link came up: make "
+                "wait-dad cover that, or set bridge-fd 0 (bridge-stp off) where no loop is possible"
+            )
+        return f"no port of bridge {iface} forwards ({states}): a port forwards once it has a link"
+    if os.path.isdir(os.path.join(base, "bonding")):
+        slaves = _sys(iface, "bonding", "slaves").split()
+        if not slaves:
+            return f"bond {iface} has no slave (bond-slaves)"
+        linked = [s for s in slaves if _sys(s, "carrier") == "1"]
+        updelay = _sys(iface, "bonding", "updelay")
+        if linked and updelay not in ("", "0"):
+            return (
+                f"bond {iface}: {', '.join(linked)} linked but within bond-updelay {updelay} ms; "
+                "make wait-dad cover it"
+            )
+        return f"no slave of bond {iface} has a link ({', '.join(slaves)}); check their cables or the switch"
+    try:
+        lower = sorted(name[len("lower_") :] for name in os.listdir(base) if name.startswith("lower_"))
+    except OSError:
+        lower = []
+    down = [name for name in lower if _sys(name, "carrier") != "1"]
+    if down:
+        return f"its lower device {', '.join(down)} has no link"
+    return "DAD cannot complete without a link; check the cable or peer"
+
+
 class Link(NamedTuple):
     """What IPv4 conflict detection needs to know of a link (/sys/class/net/IFACE)."""
 
@@ -216,7 +272,9 @@ class DumpInterrupted(OSError):
     """The kernel flagged every try of a dump as interrupted (its table kept changing)."""
 
 
-def _dump(request: bytes, parse: Callable[[memoryview], T | None], routes_of: int | None = None) -> set[T]:
+def _dump(
+    request: bytes, parse: Callable[[memoryview], T | None], routes_of: int | None = None, table: int = 254
+) -> set[T]:
     """One netlink dump, each message through parse (None: skipped).
 
     A dump the kernel flags NLM_F_DUMP_INTR (the table changed under it)
@@ -224,14 +282,14 @@ def _dump(request: bytes, parse: Callable[[memoryview], T | None], routes_of: in
     an unflagged dump whole either (it verifies after changing anything).
     """
     for _try in range(DUMP_TRIES):
-        found, interrupted = _dump_once(request, parse, routes_of)
+        found, interrupted = _dump_once(request, parse, routes_of, table)
         if not interrupted:
             return found
     raise DumpInterrupted(0, f"the kernel interrupted {DUMP_TRIES} dumps in a row")
 
 
 def _dump_once(
-    request: bytes, parse: Callable[[memoryview], T | None], routes_of: int | None
+    request: bytes, parse: Callable[[memoryview], T | None], routes_of: int | None, table: int
 ) -> tuple[set[T], bool]:
     from netguard import rtnl
     from netguard.netlink import RouteSocket
@@ -245,19 +303,36 @@ def _dump_once(
         found: set[T] = set()
         interrupted = False
         while True:
-            done, flagged = rtnl.dump_items(sock.recv(1 << 20), parse, found, routes_of)
+            done, flagged = rtnl.dump_items(sock.recv(1 << 20), parse, found, routes_of, table)
             interrupted |= flagged
             if done:
                 return found, interrupted
 
 
-def netguard_routes(family: int, protocol: int) -> set[Prefix]:
-    """Our unreachable routes (no pyroute2: its get_routes takes 14 s for 100k routes)."""
+def netguard_routes(family: int, protocol: int, table: int = 254) -> set[Prefix]:
+    """Our unreachable routes in one table (no pyroute2: its get_routes takes 14 s for 100k routes)."""
     from netguard import rtnl
 
     return _dump(
-        rtnl.dump_request(family, protocol, 1), lambda payload: rtnl.parse_route(payload, protocol), protocol
+        rtnl.dump_request(family, protocol, 1, table=table),
+        lambda payload: rtnl.parse_route(payload, protocol, table),
+        protocol,
+        table,
     )
+
+
+def vrf_table(iface: str) -> int:
+    """The routing table the interface's traffic uses: its VRF's (the interface enslaved to a
+    vrf device, directly or through the bridge it is), else main (254)."""
+    try:
+        with open(f"/sys/class/net/{iface}/master/ifindex", encoding="ascii") as handle:
+            master = int(handle.read())
+    except (OSError, ValueError):
+        return 254
+    from netguard import rtnl
+
+    tables = dict(_dump(rtnl.link_dump_request(1), rtnl.parse_vrf_table))
+    return tables.get(master, 254)
 
 
 def ipv6_address_details(address: str) -> list[tuple[int, bytes, int, int, int, int]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from netguard.errors import DadFailed, NetguardError, WaitTimeout
 from netguard.kernel import RT_SCOPE_UNIVERSE
 from netguard.record import NamedTuple
-from netguard.state import Address
+from netguard.state import Address, carrier_reason
 
 TYPE_CHECKING = False  # no typing at run time: netguard/record.py
 if TYPE_CHECKING:
@@ -117,8 +117,7 @@ def failure(verdict: Verdict, iface: str, timeout: float, carrierless: set[str])
     if verdict.usable:
         return None
     if carrierless:
-        names = ", ".join(sorted(carrierless))
-        why = f"no carrier on {names}: DAD cannot complete without a link; check the cable or peer"
+        why = "; ".join(f"no carrier on {name}: {carrier_reason(name)}" for name in sorted(carrierless))
     else:
         why = "check the link, or raise the timeout"
     still = [f"{a.address}/{a.prefixlen} (tentative)" for a in verdict.pending]

@@ -40,7 +40,9 @@ if TYPE_CHECKING:
     from typing import Literal
 
 VERSIONS = {"inet": 4, "inet6": 6}
-MAGIC = "netguard-wants: 3"
+MAGIC = "netguard-wants: 4"  # 4 added `table:`; a format 3 file (0.1.0) is read as table main
+_OLDER = "netguard-wants: 3"
+MAIN_TABLE = 254
 _TEMP = ".tmp."
 _BAD = ".bad."
 
@@ -63,6 +65,7 @@ class StanzaRecord(NamedTuple):
     exceptions: tuple[Prefix, ...]
     gateway: str
     probes: tuple[str, ...] = ()  # reject-asn-probe targets: routes only while they are unreachable
+    table: int = MAIN_TABLE  # where the routes go: the interface's VRF's table when it had one at ifup
 
 
 class Wants(NamedTuple):
@@ -126,6 +129,7 @@ def format_wants(wants: Wants) -> bytes:
             f"except: {' '.join(format_prefix(p) for p in record.exceptions)}",
             f"gateway: {record.gateway}",
             f"probes: {' '.join(record.probes)}",
+            f"table: {record.table}",
             f"inputs: {wants.inputs}",
             f"count: {len(wants.prefixes)}",
         ]
@@ -148,14 +152,23 @@ def parse_wants(data: bytes, version: int) -> Wants:
     if split < 0:
         raise ValueError("not a netguard wants file")
     lines = data[:split].decode("ascii").split("\n")
-    if lines.pop(0) != MAGIC:
-        raise ValueError("not a netguard wants file (version 2)")
+    magic = lines.pop(0)
+    if magic not in (MAGIC, _OLDER):
+        raise ValueError(f"not a netguard wants file of format 3 or 4 ({magic[:40]!r})")
     asn_words = _header(lines, "asns").split()
     if not all(a.isascii() and a.isdigit() for a in asn_words):
         raise ValueError("bad AS number")
     exceptions = tuple(parse(p) for p in _header(lines, "except").split())
     gateway = _header(lines, "gateway")
     probes = tuple(_header(lines, "probes").split())
+    table = MAIN_TABLE
+    if magic == MAGIC:
+        table_text = _header(lines, "table")
+        if not (table_text.isascii() and table_text.isdigit() and 0 < int(table_text) < 1 << 32) or (
+            int(table_text) == 255  # the kernel's local table: never netguard's
+        ):
+            raise ValueError(f"bad table {table_text[:12]!r}")
+        table = int(table_text)
     inputs = _header(lines, "inputs")
     count_text = _header(lines, "count")
     width = BITS[version] // 8
@@ -175,7 +188,7 @@ def parse_wants(data: bytes, version: int) -> Wants:
             if n > bits or v & ((1 << (bits - n)) - 1)
         )
         raise ValueError(f"record {bad}: not a prefix")
-    record = StanzaRecord(tuple(int(a) for a in asn_words), exceptions, gateway, probes)
+    record = StanzaRecord(tuple(int(a) for a in asn_words), exceptions, gateway, probes, table)
     return Wants(record, tuple(zip(repeat(version), values, lengths)), inputs)
 
 

@@ -21,7 +21,9 @@ from netguard.interfaces import DEFAULT_INTERFACES, IFUPDOWN, RULE_NAMES, Templa
 from netguard.prefixes.cache import CacheEntry, CacheError, read_entry
 from netguard.prefixes.prefix import BITS, FAMILY, Prefix, format_prefix
 
-SCHEMA_VERSION = 2  # of --json: docs/status.schema.json (/usr/share/netguard/status.schema.json)
+SCHEMA_VERSION = (
+    3  # of --json (3: reject.table): docs/status.schema.json (/usr/share/netguard/status.schema.json)
+)
 
 
 def _age_days(stamp: str) -> float | None:
@@ -92,10 +94,14 @@ def build(
     names = sorted({s.iface for s in stanzas} | {iface for iface, _family in current})
     if only:
         names = [n for n in names if n in only] + [n for n in only if n not in names]
-    installed = {
-        family: state.netguard_routes(FAMILY[version], reject.PROTOCOL)
+    # Per family and table: main, and each VRF table an interface's routes were installed in.
+    tables = sorted({wants.MAIN_TABLE} | {w.record.table for w in current.values()})
+    in_table = {
+        (family, table): state.netguard_routes(FAMILY[version], reject.PROTOCOL, table)
         for family, version in reject.FAMILIES.items()
+        for table in tables
     }
+    installed = {family: set().union(*(in_table[(family, t)] for t in tables)) for family in reject.FAMILIES}
     index = {family: CoverIndex(routes) for family, routes in installed.items()}
     with IPRoute() as ipr:
         addresses = state.ipv6_addresses(ipr)
@@ -143,7 +149,8 @@ def build(
                 continue
             record = records[key]
             wanted = current[key].prefixes
-            missing = [format_prefix(p) for p in wanted if p not in installed[family]]
+            routes_there = in_table[(family, record.table)]
+            missing = [format_prefix(p) for p in wanted if p not in routes_there]
             per_asn = {}
             for asn in record.asns:
                 cache_entry = entries[asn]
@@ -161,6 +168,7 @@ def build(
                 "missing": missing,
                 "per_asn": per_asn,
                 "because": "static option",
+                "table": record.table,
             }
             if record.probes:
                 from netguard import probestate
@@ -179,10 +187,19 @@ def build(
                 )
         report["interfaces"][name] = entry
     for family in reject.FAMILIES:
-        union = {p for (_iface, f), wanted in current.items() if f == family for p in wanted.prefixes}
+        extra = []
+        for table in tables:
+            union = {
+                p
+                for (_i, f), w in current.items()
+                if f == family and w.record.table == table
+                for p in w.prefixes
+            }
+            where = "" if table == wants.MAIN_TABLE else f" table {table}"
+            extra += [format_prefix(p) + where for p in sorted(in_table[(family, table)] - union)]
         report["routes"][family] = {
-            "installed": len(installed[family]),
-            "extra": [format_prefix(p) for p in sorted(installed[family] - union)],
+            "installed": sum(len(in_table[(family, t)]) for t in tables),
+            "extra": extra,
         }
     report["cache"] = cache_report(config, entries)
     return report
@@ -213,6 +230,11 @@ def render(report: dict) -> str:
             lines.append(
                 f"  reject {family}: {routes['wanted']} wanted, {routes['installed']} installed, "
                 f"{len(routes['missing'])} missing"
+                + (
+                    f", in table {routes['table']} (the interface's VRF)"
+                    if routes["table"] != wants.MAIN_TABLE
+                    else ""
+                )
                 + (f" ({', '.join(routes['missing'][:3])} ...)" if routes["missing"] else "")
             )
             lines.append(f"    routes: {routes['because']}")

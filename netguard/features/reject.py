@@ -35,7 +35,7 @@ def stanza_families(ctx: HookContext) -> list[str]:
 
 
 def _install(run: HookRun) -> None:
-    from netguard import reconcile
+    from netguard import reconcile, state
     from netguard.wants import StanzaRecord
 
     ctx = run.ctx
@@ -47,6 +47,9 @@ def _install(run: HookRun) -> None:
         tuple(ctx.options["reject-asn-except"]),
         ctx.gateway,
         tuple(ctx.options["reject-asn-probe"]),
+        # where the interface's traffic is routed: its VRF's table, else main; recorded, so that
+        # ifdown withdraws them from that table even once the VRF is gone or the interface moved
+        state.vrf_table(run.device),
     )
     reconcile.apply_stanza(run.config, ctx.iface, families, record)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import subprocess
 
 import pytest
@@ -195,3 +196,53 @@ def test_except_carves_the_complement(host):
     reachable = host.exec("ip", "-6", "route", "get", "2001:db8:1ab::1", check=False)
     # Not our unreachable route (EHOSTUNREACH); this namespace simply has no route there (ENETUNREACH).
     assert "No route to host" not in reachable.stderr
+
+
+VRF_STEP = """
+import json, sys
+from netguard import reconcile
+from netguard.config import load_config
+from netguard.wants import StanzaRecord
+iface, asns, table, verb = sys.argv[1], [int(a) for a in sys.argv[2].split()], int(sys.argv[3]), sys.argv[4]
+config = load_config()
+if verb == "up":
+    reconcile.apply_stanza(config, iface, ["inet6"], StanzaRecord(tuple(asns), (), "", (), table))
+else:
+    reconcile.withdraw(config, iface, ["inet6"])
+"""
+
+
+def table_routes(host, table: int) -> list[str]:
+    shown = host.exec("ip", "-6", "route", "show", "table", str(table), "proto", "netguard").stdout
+    return sorted(line.split()[1] for line in shown.splitlines())
+
+
+def test_routes_of_an_interface_in_a_vrf_go_to_its_table_and_leave_from_the_recorded_one(host):
+    """What post-up does for an interface enslaved to a VRF (features/reject.py records the VRF's
+    table, read from the kernel: the VM tier shows that part on Debian's kernel, which has vrf),
+    here with the table given, on this kernel: the routes go to that table only, a move to another
+    VRF takes them from the old table, and ifdown withdraws them from the table recorded at
+    install while another interface's routes in main stay."""
+    eth0_v6 = ["2001:db8:100::/40", "2001:db8:200::/48"]
+    host.write_interfaces(stanza("eth0", "reject-asn 64500") + stanza("eth1", "reject-asn 64501"))
+    host.python(VRF_STEP, "eth0", "64500", "10", "up")
+    assert table_routes(host, 10) == eth0_v6 and routes(host) == []
+    host.python(VRF_STEP, "eth1", "64501", "254", "up")
+    assert routes(host) == ["2001:db8:200::/48", "2001:db8:300::/48"] and table_routes(host, 10) == eth0_v6
+    host.python(VRF_STEP, "eth0", "64500", "1001", "up")  # eth0 moved to another VRF, then ifup again
+    assert table_routes(host, 10) == [] and table_routes(host, 1001) == eth0_v6
+    report = json.loads(host.netguard("status", "--json").stdout)
+    assert report["interfaces"]["eth0"]["reject"]["inet6"]["table"] == 1001
+    assert report["interfaces"]["eth0"]["reject"]["inet6"]["missing"] == []
+    assert report["interfaces"]["eth1"]["reject"]["inet6"]["table"] == 254
+    assert report["routes"]["inet6"] == {"installed": 4, "extra": []}
+    host.exec(
+        "ip", "-6", "route", "add", "unreachable", "2001:db8:900::/48", "table", "1001", "proto", "netguard"
+    )
+    extra = json.loads(host.netguard("status", "--json").stdout)["routes"]["inet6"]["extra"]
+    assert extra == ["2001:db8:900::/48 table 1001"]
+    host.exec(
+        "ip", "-6", "route", "del", "unreachable", "2001:db8:900::/48", "table", "1001", "proto", "netguard"
+    )
+    host.python(VRF_STEP, "eth0", "", "0", "down")
+    assert table_routes(host, 1001) == [] and routes(host) == ["2001:db8:200::/48", "2001:db8:300::/48"]

@@ -194,3 +194,27 @@ def test_what_vanishes_during_the_wait_is_a_failure_never_usable(make_host, make
     )
     assert f"netguard: eth0: wait-dad: {expected}" in err, err
     assert "every IPv6 address usable" not in err
+
+
+BRIDGE = """\
+iface br0 inet6 manual
+    pre-up ip link add br0 type bridge stp_state 1 forward_delay 400 && ip link set eth0 master br0 && ip link set eth0 up
+    up ip -6 addr add 2001:db8::2/64 dev br0
+    post-down ip link del br0
+    wait-dad 2
+    wait-dad-failure warn
+"""
+
+
+def test_a_bridge_whose_port_does_not_forward_yet_is_named_with_its_stp_delay(make_host, make_namespace):
+    """A bridge has carrier only once a port forwards; with STP on, that is two forward delays
+    after the port's link came up. The timeout says so, with the delay, so an admin can size
+    wait-dad (here 2 s against a 4 s forward delay)."""
+    host, _peer = linked_pair(make_host, make_namespace)
+    host.write_interfaces(BRIDGE)
+    result = host.ifup("br0")
+    assert (
+        "no carrier on br0: no port of bridge br0 forwards yet (eth0 listening); STP is on with a "
+        "forward delay of 4 s, so a port forwards about 8 s after its link came up" in result.stderr
+    ), result.stderr
+    host.ifdown("br0")

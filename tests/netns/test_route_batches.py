@@ -96,3 +96,52 @@ def test_every_gateway_of_a_multipath_default_route_is_protected(make_namespace)
     )  # one multipath route
     gateways = json.loads(namespace.python(PROTECTED).stdout)
     assert gateways == ["192.0.2.1", "198.51.100.1", "2001:db8:1::1", "2001:db8:2::1"]
+
+
+TABLES = """
+import json, socket, sys
+from netguard import apply, state
+from netguard.prefixes.prefix import format_prefix, parse
+spec = json.loads(sys.argv[1])
+table = spec["table"]
+failures = apply.change_routes(
+    [parse(p) for p in spec["delete"]], [parse(p) for p in spec["add"]], 241, table
+)
+have = {
+    str(t): sorted(format_prefix(r) for f in (socket.AF_INET, socket.AF_INET6) for r in state.netguard_routes(f, 241, t))
+    for t in (254, 10, 100000)
+}
+print(json.dumps({"failures": failures, "have": have}))
+"""
+
+
+@pytest.mark.parametrize("table", [10, 100000])  # one fits rtm_table's 8 bits, one needs RTA_TABLE alone
+def test_routes_in_a_vrf_table_are_apart_from_main(make_namespace, table):
+    """A VRF's table: the routes go there (not main), dumps see each table alone, deletes reach them."""
+    namespace = make_namespace("ngt")
+    prefixes = [f"2001:db8:{n + 1:x}::/48" for n in range(600)] + ["198.51.100.0/24"]
+    result = json.loads(
+        namespace.python(TABLES, json.dumps({"table": table, "add": prefixes, "delete": []})).stdout
+    )
+    assert result["failures"] == []
+    assert len(result["have"][str(table)]) == 601 and result["have"]["254"] == []
+    other = "10" if table != 10 else "100000"
+    assert result["have"][other] == []
+    shown = namespace.exec(
+        "ip", "-6", "route", "show", "table", str(table), "proto", "241"
+    ).stdout.splitlines()
+    assert len(shown) == 600 and shown[0].startswith("unreachable 2001:db8:1::/48")
+    assert namespace.exec("ip", "-6", "route", "show", "proto", "241").stdout == ""  # main: none
+    # the same prefix in main is another route: installing it there leaves the table's alone
+    result = json.loads(
+        namespace.python(TABLES, json.dumps({"table": 254, "add": prefixes[:1], "delete": []})).stdout
+    )
+    assert result["have"]["254"] == prefixes[:1] and len(result["have"][str(table)]) == 601
+    result = json.loads(
+        namespace.python(TABLES, json.dumps({"table": table, "add": [], "delete": prefixes})).stdout
+    )
+    assert (
+        result["failures"] == []
+        and result["have"][str(table)] == []
+        and result["have"]["254"] == prefixes[:1]
+    )

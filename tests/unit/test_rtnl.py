@@ -44,17 +44,18 @@ def test_several_messages_in_one_buffer():
 
 
 def kernel_route(
-    route, protocol: int, dst_first: bool = False, route_type: int = rtnl.RTN_UNREACHABLE
+    route, protocol: int, dst_first: bool = False, route_type: int = rtnl.RTN_UNREACHABLE, table_id: int = 254
 ) -> bytes:
     """An RTM_NEWROUTE as a dump answers it: RTA_TABLE, RTA_DST (or the other order), RTA_PRIORITY."""
     version, value, length = route
     width = 16 if version == 6 else 4
     family = 10 if version == 6 else 2
-    table = struct.pack("=HHI", 8, 15, 254)
+    table = struct.pack("=HHI", 8, 15, table_id)
     dst = struct.pack("=HH", 4 + width, 1) + value.to_bytes(width, "big")
     priority = struct.pack("=HHI", 8, 6, 1024)
     attrs = (dst + table if dst_first else table + dst) + priority
-    body = struct.pack("=BBBBBBBBI", family, length, 0, 0, 254, protocol, 0, route_type, 0) + attrs
+    compat = table_id if table_id < 256 else 252  # the kernel's RT_TABLE_COMPAT above 8 bits
+    body = struct.pack("=BBBBBBBBI", family, length, 0, 0, compat, protocol, 0, route_type, 0) + attrs
     return struct.pack("=IHHII", 16 + len(body), rtnl.RTM_NEWROUTE, 2, 1, 0) + body
 
 
@@ -163,3 +164,51 @@ def test_a_default_routes_gateways_one_or_every_nexthop_of_a_multipath():
     assert rtnl.parse_default_gateways(default_route(10, b"")) is None  # no gateway: nothing to protect
     not_default = memoryview(bytes([10, 48]) + bytes(10) + attribute(rtnl.RTA_GATEWAY, bytes(16)))
     assert rtnl.parse_default_gateways(not_default) is None
+
+
+@given(st.sampled_from([10, 253, 1001, 100000, (1 << 32) - 1]), st.booleans())
+def test_routes_of_a_vrf_table_are_read_from_that_table_only(table, dst_first):
+    """A VRF's table: the messages name it in RTA_TABLE (rtm_table holds 8 bits only); a dump
+    of that table reads its routes, fast or slow, and never main's, nor main's dump its."""
+    routes = [parse(f"2001:db8:{n + 1:x}::/48") for n in range(20)]
+    buffer = b"".join(kernel_route(r, 241, dst_first, table_id=table) for r in routes) + DONE
+    for routes_of in (241, None):
+        found: set = set()
+        assert rtnl.dump_items(
+            buffer, lambda p: rtnl.parse_route(p, 241, table), found, routes_of, table
+        ) == (
+            True,
+            False,
+        )
+        assert found == set(routes)
+        in_main: set = set()
+        rtnl.dump_items(buffer, lambda p: rtnl.parse_route(p, 241), in_main, routes_of)
+        assert in_main == set()
+
+
+def test_a_route_message_names_a_vrf_table_as_iproute2_does():
+    route = parse("2001:db8:100::/40")
+    main = rtnl.route_message(rtnl.RTM_NEWROUTE, route, 241, seq=1)
+    for table, in_header in ((10, 10), (100000, 0)):
+        message = rtnl.route_message(rtnl.RTM_NEWROUTE, route, 241, seq=1, table=table)
+        assert len(message) == len(main) + 8
+        assert message[16 + 4] == in_header  # rtm_table
+        assert message.endswith(struct.pack("=HHI", 8, 15, table))
+        request = rtnl.dump_request(10, 241, 1, table=table)
+        assert request[16 + 4] == in_header and request.endswith(struct.pack("=HHI", 8, 15, table))
+    assert main[16 + 4] == 254 and rtnl.dump_request(10, 241, 1)[16 + 4] == 254
+
+
+def link_message(index: int, kind: bytes, table: int | None) -> memoryview:
+    data = attribute(1, struct.pack("=I", table)) if table is not None else b""
+    info = attribute(1, kind + b"\0") + (attribute(2 | 0x8000, data) if table is not None else b"")
+    return memoryview(
+        struct.pack("=BxHiII", 0, 1, index, 0, 0) + attribute(3, b"mgmt\0") + attribute(18 | 0x8000, info)
+    )
+
+
+def test_a_vrf_links_table_is_read_from_its_link_info():
+    assert rtnl.parse_vrf_table(link_message(7, b"vrf", 1001)) == (7, 1001)
+    assert rtnl.parse_vrf_table(link_message(8, b"bridge", None)) is None
+    assert rtnl.parse_vrf_table(link_message(9, b"vrf", None)) is None  # no data: not a table to use
+    assert rtnl.parse_vrf_table(memoryview(struct.pack("=BxHiII", 0, 1, 3, 0, 0))) is None
