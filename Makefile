@@ -28,7 +28,8 @@ VM_RELEASES := bookworm trixie
 
 check: deps $(IMPLEMENTATIONS) $(IRRD) $(CORPUS) $(PROMETHEUS) boot-root vm-roots  ## every tier: unit, netns, ifupdown (with IRRd 4), ifupdown-ng, ifupdown2, a real boot, Debian's kernel under QEMU (root)
 	NETGUARD_IFUPDOWN_NG=$(CURDIR)/out/ifupdown-ng NETGUARD_IFUPDOWN2=$(CURDIR)/out/ifupdown2 \
-	  NETGUARD_VM_ROOTS=bookworm=$(CURDIR)/out/vm/bookworm,trixie=$(CURDIR)/out/vm/trixie NETGUARD_DEB=$(CURDIR)/$(DEB) \
+	  NETGUARD_VM_ROOTS=bookworm=$(CURDIR)/out/vm/bookworm,trixie=$(CURDIR)/out/vm/trixie,trixie-ifupdown2=$(CURDIR)/out/vm/trixie-ifupdown2 \
+	  NETGUARD_DEB=$(CURDIR)/$(DEB) \
 	  NETGUARD_PROMETHEUS=$(CURDIR)/out/prometheus NETGUARD_BOOT_ROOT=$(CURDIR)/$(BOOT_ROOT) \
 	  NETGUARD_BOOT_ROOT_IFUPDOWN2=$(CURDIR)/$(BOOT_ROOT_IFUPDOWN2) $(PYTHON) -m pytest -ra tests
 
@@ -43,8 +44,9 @@ boot-root: $(DEB)  ## the boot tier's Debian roots (mmdebstrap, kept under out/)
 
 # The VM tier's roots (Debian's kernel, udev, ifupdown; tests/vm/make-root makes
 # each once, again only when its package list changes); the .deb goes into a copy.
-vm-roots:  ## the VM tier's Debian 12 and 13 roots under out/vm
+vm-roots:  ## the VM tier's Debian 12 and 13 roots (ifupdown), and Debian 13's with ifupdown2, under out/vm
 	for release in $(VM_RELEASES); do tests/vm/make-root $(CURDIR)/out/vm/$$release $$release || exit 1; done
+	tests/vm/make-root $(CURDIR)/out/vm/trixie-ifupdown2 trixie ifupdown2
 
 # ifupdown-ng and ifupdown2 conflict with ifupdown, so their Debian packages
 # are unpacked, not installed, and the hooks are tested under all three.

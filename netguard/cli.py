@@ -15,7 +15,7 @@ from netguard.errors import EXIT_FAILURE, EXIT_INTERRUPTED, NetguardError, exit_
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from netguard.commands import bootwait, check, importer, options, probe, refresh, status, wait
+    from netguard.commands import bootwait, check, importer, options, probe, refresh, status, undo, wait
 
     parser = argparse.ArgumentParser(
         prog="netguard", description="IPv6 safety for ifupdown: DAD and reject routes."
@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="say what is done")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (wait, importer, refresh, probe, status, check, options, bootwait):
+    for command in (wait, importer, refresh, probe, status, check, options, bootwait, undo):
         command.add_parser(commands)
     return parser
 

@@ -318,3 +318,27 @@ def test_ifupdown2_with_the_addon_at_boot_nginx_starts_with_wait_dad(boot_ifupdo
         # networking.service runs ifup -a: the addon's one wait at the end of the run
         assert report["host0"]["waits"]["wait-dad"]["status"] == "at the end of the ifup -a run", report
         container.stop()
+
+
+def test_removing_the_package_with_interfaces_up_leaves_the_network_as_without_netguard(boot, reject_root):
+    """`dpkg -r netguard` in a booted system whose interface has netguard's reject routes and
+    `dad off`: prerm (netguard undo --all) withdraws the routes and gives the sysctl back; the
+    interface stays up. The package is installed again afterwards (the root serves the tier)."""
+    deb = Path(os.environ.get("NETGUARD_DEB", "/nonexistent"))
+    if not deb.is_file():
+        require("NETGUARD_DEB names no .deb of this checkout (make check sets it)")
+    container = boot(interfaces("    dad off\n    reject-asn 64500\n"))
+    try:
+        default = container.exec("sysctl", "-n", "net.ipv6.conf.default.accept_dad").stdout.strip()
+        assert container.exec("sysctl", "-n", "net.ipv6.conf.host0.accept_dad").stdout.strip() == "0"
+        assert "2001:db8:f00::/48" in container.exec("ip", "-6", "route", "show", "proto", "netguard").stdout
+        removed = container.exec("dpkg", "-r", "netguard")
+        assert removed.returncode == 0, removed.stderr
+        assert container.exec("ip", "-6", "route", "show", "proto", "241").stdout == ""
+        assert container.exec("sysctl", "-n", "net.ipv6.conf.host0.accept_dad").stdout.strip() == default
+        assert "2001:db8::1" in container.exec("ip", "-6", "addr", "show", "dev", "host0").stdout  # still up
+    finally:
+        container.stop()
+        shutil.copy(deb, ROOT / "tmp/netguard.deb")
+        in_root("dpkg", "-i", "/tmp/netguard.deb")
+        (ROOT / "tmp/netguard.deb").unlink()

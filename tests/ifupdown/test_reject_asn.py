@@ -246,3 +246,24 @@ def test_routes_of_an_interface_in_a_vrf_go_to_its_table_and_leave_from_the_reco
     )
     host.python(VRF_STEP, "eth0", "", "0", "down")
     assert table_routes(host, 1001) == [] and routes(host) == ["2001:db8:200::/48", "2001:db8:300::/48"]
+
+
+def test_undo_all_leaves_the_network_as_without_netguard(host):
+    """What the package's removal runs (prerm: `netguard undo --all`): every reject route
+    withdrawn and every sysctl netguard changed given back, from the records, with the
+    interfaces left up; after it, no hook of netguard's is needed to clean anything."""
+    before = host.exec("sysctl", "-n", "net.ipv6.conf.eth0.accept_dad").stdout.strip()
+    host.write_interfaces(
+        "iface eth0 inet6 manual\n    dad off\n    reject-asn 64500\n" + stanza("eth1", "reject-asn 64501")
+    )
+    host.ifup("eth0")
+    host.ifup("eth1")
+    assert routes(host) == COLLAPSED_V6
+    assert host.exec("sysctl", "-n", "net.ipv6.conf.eth0.accept_dad").stdout.strip() == "0"
+    done = host.netguard("undo", "--all")
+    assert done.stderr == "", done.stderr
+    assert routes(host) == [] and routes(host, "-4") == []
+    assert host.exec("sysctl", "-n", "net.ipv6.conf.eth0.accept_dad").stdout.strip() == before
+    assert ",UP>" in host.exec("ip", "link", "show", "eth0").stdout  # left up
+    assert host.netguard("undo", "--all").returncode == 0  # nothing left: nothing to do
+    host.exec("ifdown", "--force", "--state-dir", host.state_dir, "eth0", "eth1", check=False)

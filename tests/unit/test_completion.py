@@ -35,7 +35,17 @@ def complete(line: str) -> list[str]:
 
 def test_commands_complete():
     assert complete("netguard st") == ["status"]
-    assert set(complete("netguard ")) == {"wait", "import", "refresh", "probe", "status", "check", "options"}
+    assert set(complete("netguard ")) == {
+        "wait",
+        "import",
+        "refresh",
+        "probe",
+        "status",
+        "check",
+        "options",
+        "undo",
+    }
+    assert complete("netguard undo --a") == ["--all"]
 
 
 def test_subcommand_options_complete():

@@ -290,6 +290,8 @@ def test_both_steps_work_through_systemds_link_to_the_staging_directory(tmp_path
     staged = refresh(config, "--stage", str(link), "64500")
     assert staged.returncode == 0 and "staged" in staged.stdout, staged.stderr
     assert os.listdir(private) == ["AS64500"]
-    applied = refresh(config, "--from-stage", str(link))
+    interfaces = tmp_path / "interfaces"  # never the build machine's /etc/network/interfaces
+    interfaces.write_text("iface eth0 inet6 manual\n    reject-asn 64500\n")
+    applied = refresh(config, "--from-stage", str(link), "-i", str(interfaces))
     assert applied.returncode == 0, applied.stderr
     assert cached(tmp_path, 64500) == sorted(AS64500)
