@@ -2,7 +2,7 @@
 PYTHON ?= /usr/bin/python3
 VERSION := $(shell $(PYTHON) -c 'import netguard; print(netguard.__version__)')
 
-.PHONY: check unit demo lint deb build-deps bench clean deps boot-root vm-roots
+.PHONY: check unit demo lint deb build-deps bench clean deps boot-root vm-roots sbuild
 
 # What the demo and the tests need from Debian (the .deb build needs more: see .ci/run).
 DEPS := ifupdown iproute2 procps radvd python3 python3-pyroute2 python3-debian python3-mako \
@@ -47,6 +47,12 @@ boot-root: $(DEB)  ## the boot tier's Debian roots (mmdebstrap, kept under out/)
 vm-roots:  ## the VM tier's Debian 12 and 13 roots (ifupdown), and Debian 13's with ifupdown2, under out/vm
 	for release in $(VM_RELEASES); do tests/vm/make-root $(CURDIR)/out/vm/$$release $$release || exit 1; done
 	tests/vm/make-root $(CURDIR)/out/vm/trixie-ifupdown2 trixie ifupdown2
+
+# Like a Debian buildd: sbuild in unshare mode in buildd chroots of Debian 12 and 13
+# (kept under out/sbuild), an unprivileged build user, tests on. Root needs
+# root:200000:65536 in /etc/subuid and /etc/subgid for it, so it is not part of check.
+sbuild:  ## build the source package with sbuild for Debian 12 and 13, tests on (root; packages sbuild, uidmap)
+	.ci/sbuild
 
 # ifupdown-ng and ifupdown2 conflict with ifupdown, so their Debian packages
 # are unpacked, not installed, and the hooks are tested under all three.

@@ -83,11 +83,14 @@ def look(case):
 
 def interface_state(name, case):
     """One interface: its addresses (IPv6 with DAD flags, IPv4 with labels), accept_dad, binds."""
-    try:
-        with open(f"/proc/sys/net/ipv6/conf/{name}/accept_dad") as handle:
-            accept_dad = int(handle.read())
-    except OSError:
-        accept_dad = None
+    sysctls = {}
+    for key in ("accept_dad", "dad_transmits"):
+        try:
+            with open(f"/proc/sys/net/ipv6/conf/{name}/{key}") as handle:
+                sysctls[key] = int(handle.read())
+        except OSError:
+            sysctls[key] = None
+    accept_dad = sysctls["accept_dad"]
     four = []
     try:
         for link in json.loads(sh("ip", "-j", "-4", "addr", "show", "dev", name) or "[]"):
@@ -96,7 +99,13 @@ def interface_state(name, case):
         pass
     six = addresses(name)
     wanted = case.get("binds", {}).get(name, [])
-    return {"accept_dad": accept_dad, "inet6": six, "inet": four, "binds": {a: bind(a) for a in wanted}}
+    return {
+        "accept_dad": accept_dad,
+        "dad_transmits": sysctls["dad_transmits"],
+        "inet6": six,
+        "inet": four,
+        "binds": {a: bind(a) for a in wanted},
+    }
 
 
 def unit_times():
@@ -155,6 +164,7 @@ def main():
     result["journal"] = (
         sh(*journal, "-t", "netguard") + sh(*journal, "-u", "netguard-wait@*", "-u", "ifup@*")
     )[-8000:]
+    result["networking"] = sh(*journal, "-u", "networking.service")[-4000:]  # ifup -a's own lines
     result["metrics"] = (
         {
             name: Path("/var/lib/prometheus/node-exporter", name).read_text()
@@ -167,6 +177,13 @@ def main():
         waited = subprocess.run(["netguard", "wait", "--timeout", "15", *case["addresses"]],
                                 capture_output=True, text=True, check=False)  # fmt: skip
         result["netguard_wait"] = {"code": waited.returncode, "stderr": waited.stderr, **look(case)}
+    if case.get("nginx"):  # a service ordered after network-online.target that binds an address
+        result["nginx"] = {
+            "active": sh("systemctl", "is-active", "nginx.service").strip(),
+            "log": sh("journalctl", "-b", "-o", "short-monotonic", "--no-pager", "-u", "nginx.service")[
+                -2000:
+            ],
+        }
     for name in case.get("interfaces", []):  # the topology boot: each interface's state at network-online
         result.setdefault("interfaces", {})[name] = interface_state(name, case)
     for number, command in enumerate(case.get("commands", [])):  # then real ifup/ifdown, in order

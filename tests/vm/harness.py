@@ -40,6 +40,16 @@ ExecStart=/usr/bin/python3 /usr/lib/netguard-vmtest/guest_check.py
 """
 
 
+def write_in(tree: Path, relative: str, text: str) -> None:
+    """Write a file of the guest's tree through a path resolved inside it: a symlink there
+    (Debian's sites-enabled/default -> /etc/nginx/...) is replaced, never followed, since
+    followed from the host it names the host's own file."""
+    path = tree / relative
+    if path.is_symlink():
+        path.unlink()
+    path.write_text(text)
+
+
 class Guest:
     """A release's root with the package installed, booted once per case."""
 
@@ -55,19 +65,22 @@ class Guest:
         (self.tree / "tmp/netguard.deb").unlink()
         (self.tree / "usr/lib/netguard-vmtest").mkdir(parents=True, exist_ok=True)
         shutil.copy(HERE / "guest_check.py", self.tree / "usr/lib/netguard-vmtest/guest_check.py")
-        (self.tree / "etc/systemd/system/netguard-vmcheck.service").write_text(CHECK_UNIT)
+        self.write("etc/systemd/system/netguard-vmcheck.service", CHECK_UNIT)
         (self.tree / "etc/netguard-vmtest").mkdir(exist_ok=True)
         # node_exporter's textfile directory: netguard writes its metrics where it exists
         (self.tree / "var/lib/prometheus/node-exporter").mkdir(parents=True, exist_ok=True)
-        (self.tree / "etc/fstab").write_text("/dev/vda / ext4 rw,errors=remount-ro 0 1\n")
+        self.write("etc/fstab", "/dev/vda / ext4 rw,errors=remount-ro 0 1\n")
         boot = self.tree / "boot"
         self.kernel = next(boot.glob("vmlinuz-*"))
         self.initrd = next(boot.glob("initrd.img-*"))
 
+    def write(self, relative: str, text: str) -> None:
+        write_in(self.tree, relative, text)
+
     def boot(self, interfaces: str, case: dict, log_name: str) -> dict:
         """One boot with these interfaces(5) and case; the checker's result (with "boot_seconds")."""
-        (self.tree / "etc/network/interfaces").write_text(interfaces)
-        (self.tree / "etc/netguard-vmtest/case.json").write_text(json.dumps(case))
+        self.write("etc/network/interfaces", interfaces)
+        self.write("etc/netguard-vmtest/case.json", json.dumps(case))
         image = self.work / "disk.img"
         run("mkfs.ext4", "-q", "-F", "-d", str(self.tree), str(image), "3G")
         console = self.work / f"{log_name}.console"
