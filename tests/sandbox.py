@@ -83,19 +83,24 @@ def run(*argv: str, check: bool = True, timeout: float = 60, **kwargs) -> subpro
     return subprocess.run(argv, check=check, capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
-ISOLATED_HOOK = 'sys.path.append("/usr/lib/python3/dist-packages"); from netguard.hook import run; run()'
+PRIVATE_DIR = "/usr/share/netguard"  # where the package installs its modules (debian/rules)
+ISOLATED_HOOK = (
+    'sys.path.insert(0, "/usr/share/netguard"); sys.path.append("/usr/lib/python3/dist-packages"); '
+    "from netguard.hook import run; run()"
+)
 
 
 def hook_wrapper() -> str:
     """The checkout's shim as it runs in a sandbox: the same script, the checkout put
-    first on the isolated interpreter's sys.path in its one exec line.
+    first on the isolated interpreter's sys.path in its one exec line, where the
+    package's private directory stands.
 
     `python3 -I` ignores PYTHONPATH (that is the point of it), so the checkout
     is put on sys.path explicitly; everything else is the shim's own text.
     """
     shim = SHIM.read_text()
     assert shim.count(ISOLATED_HOOK) == 1, "the shim's exec line changed; update ISOLATED_HOOK"
-    return shim.replace(ISOLATED_HOOK, f'sys.path.insert(0, "{CHECKOUT}"); {ISOLATED_HOOK}')
+    return shim.replace(ISOLATED_HOOK, ISOLATED_HOOK.replace(f'"{PRIVATE_DIR}"', f'"{CHECKOUT}"'))
 
 
 STATUS_SCHEMA = (

@@ -44,6 +44,13 @@ except (ImportError, ModuleNotFoundError):
     from ifupdown import ifupdownflags
     from ifupdownaddons.modulebase import moduleBase
 
+# netguard's modules live in its private directory; first, so that no netguard under
+# /usr/local (which ifupdown2's interpreter, run with site, searches before Debian's
+# dist-packages) can stand in for it. What this addon cannot choose is the rest of
+# ifupdown2's sys.path: pyroute2 or ifupdown2's own modules come from wherever
+# ifupdown2's python3 finds them (netguard-interfaces(5), SECURITY).
+if "/usr/share/netguard" not in sys.path:
+    sys.path.insert(0, "/usr/share/netguard")
 from netguard import ifupdown2 as netguard
 
 

@@ -342,3 +342,44 @@ def test_removing_the_package_with_interfaces_up_leaves_the_network_as_without_n
         shutil.copy(deb, ROOT / "tmp/netguard.deb")
         in_root("dpkg", "-i", "/tmp/netguard.deb")
         (ROOT / "tmp/netguard.deb").unlink()
+
+
+PLANTED = (
+    "import os, sys\n"
+    "with open('/var/tmp/netguard-planted', 'a') as mark:\n"
+    "    mark.write(f'{__name__} imported by {sys.argv[:2]}\\n')\n"
+)
+
+
+def test_root_imports_nothing_planted_under_usr_local(boot):
+    """A `netguard` and a `pyroute2` put in /usr/local's dist-packages (the group staff may write
+    there, and the site module searches it before Debian's directory): the hook and the
+    generator at boot, the command, and both services import neither. The control: a plain
+    `python3 -c 'import pyroute2'` does import the planted one."""
+    version = next(p.name for p in sorted((ROOT / "usr/lib").glob("python3.*")) if p.name[8:].isdigit())
+    local = ROOT / "usr/local/lib" / version / "dist-packages"
+    planted = [local / "netguard", local / "pyroute2"]
+    try:
+        for package in planted:
+            package.mkdir(parents=True)
+            (package / "__init__.py").write_text(PLANTED)
+        container = boot(interfaces("    wait-dad 5\n    dad off\n"))
+        for command in (
+            ["netguard", "status"],
+            ["netguard", "check"],
+            ["netguard", "--version"],
+            ["systemctl", "start", "netguard-probe.service"],
+            ["systemctl", "start", "netguard-refresh.service"],
+            ["/usr/lib/systemd/system-generators/netguard-generator", "/tmp/g", "/tmp/g", "/tmp/g"],
+        ):
+            done = container.exec(*command)
+            assert "Traceback" not in done.stderr, (command, done.stderr)
+        assert container.exec("systemctl", "is-active", "networking").stdout.strip() == "active"
+        mark = container.exec("cat", "/var/tmp/netguard-planted").stdout
+        assert mark == "", mark
+        container.exec("python3", "-c", "import pyroute2")  # the control: site finds /usr/local
+        assert "pyroute2 imported" in container.exec("cat", "/var/tmp/netguard-planted").stdout
+    finally:
+        for package in planted:
+            shutil.rmtree(package, ignore_errors=True)
+        (ROOT / "var/tmp/netguard-planted").unlink(missing_ok=True)
