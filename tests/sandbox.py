@@ -84,6 +84,8 @@ def run(*argv: str, check: bool = True, timeout: float = 60, **kwargs) -> subpro
 
 
 PRIVATE_DIR = "/usr/share/netguard"  # where the package installs its modules (debian/rules)
+# Where a test's own subprocess imports netguard from: the checkout, or the installed package.
+IMPORT_PATH = PRIVATE_DIR if INSTALLED else str(CHECKOUT)
 ISOLATED_HOOK = (
     'sys.path.insert(0, "/usr/share/netguard"); sys.path.append("/usr/lib/python3/dist-packages"); '
     "from netguard.hook import run; run()"
@@ -163,7 +165,7 @@ class Namespace:
         """Run Python code inside the namespace with the checkout importable."""
         return run(
             "ip", "netns", "exec", self.name, "/usr/bin/python3", "-c", code, *args,
-            check=check, env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
+            check=check, env={**os.environ, "PYTHONPATH": IMPORT_PATH},
         )  # fmt: skip
 
     def netguard(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -171,7 +173,7 @@ class Namespace:
         command = ["/usr/sbin/netguard"] if INSTALLED else ["/usr/bin/python3", "-m", "netguard"]
         done = run(
             "ip", "netns", "exec", self.name, *command, *args,
-            check=check, env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
+            check=check, env={**os.environ, "PYTHONPATH": IMPORT_PATH},
         )  # fmt: skip
         if args[:1] == ("status",) and "--json" in args and done.returncode == 0:
             validate_status(done.stdout)  # every status --json of every test, held to the schema

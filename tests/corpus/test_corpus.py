@@ -29,7 +29,7 @@ import pytest
 
 from netguard.interfaces import IFUPDOWN, IFUPDOWN2, NETGUARD_ENV, env_key, read_interfaces
 from tests.conftest import require
-from tests.sandbox import CHECKOUT
+from tests.sandbox import CHECKOUT, IMPORT_PATH
 
 ROOT = CHECKOUT / "out" / "corpus" / "root"
 SOURCES = [line.split() for line in (Path(__file__).parent / "SOURCES").read_text().splitlines()]
@@ -276,7 +276,7 @@ def test_no_file_makes_a_command_print_a_traceback_or_hang(files, tmp_path):
         f"State-Dir: {tmp_path}/state\nCache-Dir: {tmp_path}/cache\n"
         "Refresh-Sources: mirror\nMirror-Url: http://127.0.0.1:9/netguard\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(CHECKOUT)}
+    env = {**os.environ, "PYTHONPATH": IMPORT_PATH}
     runs = 0
     for label, path in files:
         for rules in ("ifupdown", "ifupdown2", "ifupdown-ng"):

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from tests import broken_path as bp
-from tests.sandbox import CHECKOUT, INSTALLED
+from tests.sandbox import IMPORT_PATH, INSTALLED
 
 pytestmark = pytest.mark.ifupdown
 
@@ -41,7 +41,7 @@ def start_probe(path, rounds: int) -> subprocess.Popen:
     """`netguard probe` in the background, rounds a second apart."""
     return subprocess.Popen(
         ["ip", "netns", "exec", path.host.name, *COMMAND, "probe", "--rounds", str(rounds), "--interval", "1"],
-        env={"PYTHONPATH": str(CHECKOUT), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+        env={"PYTHONPATH": IMPORT_PATH, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 

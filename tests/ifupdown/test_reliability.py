@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.sandbox import CHECKOUT, veth
+from tests.sandbox import CHECKOUT, IMPORT_PATH, veth
 
 pytestmark = pytest.mark.ifupdown
 
@@ -89,7 +89,7 @@ def test_refresh_racing_ifdown_never_brings_the_routes_back(make_host, make_name
             assert len(routes(host)) == 50
             refresh = subprocess.Popen(
                 ["ip", "netns", "exec", host.name, "/usr/bin/python3", "-m", "netguard", "refresh"],
-                env={"PYTHONPATH": str(CHECKOUT), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+                env={"PYTHONPATH": IMPORT_PATH, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             )  # fmt: skip
             time.sleep(0.3)  # the refresh is fetching (the stand-in answers after 1 s)

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.sandbox import CHECKOUT, INSTALLED, hook_wrapper, private_syslog
+from tests.sandbox import CHECKOUT, IMPORT_PATH, INSTALLED, hook_wrapper, private_syslog
 
 pytestmark = pytest.mark.netns
 
 COMMAND = ["/usr/sbin/netguard"] if INSTALLED else [sys.executable, "-m", "netguard"]
-ENV = {**os.environ, "PYTHONPATH": str(CHECKOUT)}
+ENV = {**os.environ, "PYTHONPATH": IMPORT_PATH}
 
 
 def test_disk_full_during_import_is_one_line_and_leaves_no_file(tmp_path, make_namespace):

@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from tests.sandbox import CHECKOUT, INSTALLED, AddressMonitor, first_event, veth
+from tests.sandbox import IMPORT_PATH, INSTALLED, AddressMonitor, first_event, veth
 
 pytestmark = pytest.mark.netns
 
 COMMAND = ["/usr/sbin/netguard"] if INSTALLED else ["/usr/bin/python3", "-m", "netguard"]
-ENV = {**os.environ, "PYTHONPATH": str(CHECKOUT)}
+ENV = {**os.environ, "PYTHONPATH": IMPORT_PATH}
 
 
 def start_wait(namespace, *args: str) -> subprocess.Popen:

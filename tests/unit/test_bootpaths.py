@@ -16,7 +16,7 @@ from netguard import bootpaths, generator
 from netguard.commands import bootwait
 from netguard.interfaces import IFUPDOWN, IFUPDOWN2, IFUPDOWN_NG, read_interfaces
 from tests.conftest import require
-from tests.sandbox import CHECKOUT, INSTALLED
+from tests.sandbox import CHECKOUT, IMPORT_PATH, INSTALLED
 
 LAYOUT = """\
 auto lo
@@ -202,7 +202,7 @@ def test_a_device_that_never_appears_ends_the_wait_named(tmp_path):
         capture_output=True,
         text=True,
         timeout=30,
-        env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
+        env={**os.environ, "PYTHONPATH": IMPORT_PATH},
     )
     assert result.returncode == 1, result
     assert result.stderr.strip().splitlines() == [

@@ -20,7 +20,7 @@ from netguard.prefixes.cache import (
     write_entry,
 )
 from netguard.prefixes.prefix import PrefixError, parse
-from tests.sandbox import CHECKOUT
+from tests.sandbox import IMPORT_PATH
 
 N = parse
 MAX = 1000
@@ -135,7 +135,7 @@ def run_import(tmp_path, *args: str, stdin: bytes | None = None) -> subprocess.C
     config.write_text(f"Cache-Dir: {tmp_path / 'cache'}\nReject-Max-Routes: 1000\n")
     return subprocess.run(
         [sys.executable, "-m", "netguard", "--config", str(config), "import", *args],
-        env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
+        env={**os.environ, "PYTHONPATH": IMPORT_PATH},
         capture_output=True,
         input=stdin,
         timeout=60,

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from tests.sandbox import CHECKOUT
+from tests.sandbox import IMPORT_PATH
 
 INTERFACES = """\
 auto eth0
@@ -48,7 +48,7 @@ def run_check(tmp_path, text: str, *extra: str) -> subprocess.CompletedProcess:
             str(tmp_path / "interfaces"),
             *extra,
         ],
-        env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
+        env={**os.environ, "PYTHONPATH": IMPORT_PATH},
         capture_output=True,
         text=True,
     )

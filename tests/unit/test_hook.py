@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.sandbox import CHECKOUT, private_run
+from tests.sandbox import IMPORT_PATH, private_run
 
 
 def run_hook(
@@ -13,7 +13,7 @@ def run_hook(
 ) -> subprocess.CompletedProcess:
     return subprocess.run(
         private_run([sys.executable, "-m", "netguard.hook", path]),
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(CHECKOUT), **env},
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": IMPORT_PATH, **env},
         capture_output=True,
         text=True,
     )

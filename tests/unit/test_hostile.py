@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sandbox import CHECKOUT, INSTALLED, SHIM, hook_wrapper, private_run
+from tests.sandbox import IMPORT_PATH, INSTALLED, SHIM, hook_wrapper, private_run
 
 pytestmark = pytest.mark.hostile
 
@@ -57,7 +57,7 @@ def run_hook(tmp_path: Path, env: dict[str, str], cwd: Path | None = None) -> su
 
 def run_cli(tmp_path: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
     command = ["/usr/sbin/netguard"] if INSTALLED else [sys.executable, "-m", "netguard"]
-    env = kwargs.pop("env", {**os.environ, "PYTHONPATH": str(CHECKOUT)})
+    env = kwargs.pop("env", {**os.environ, "PYTHONPATH": IMPORT_PATH})
     return subprocess.run([*command, *args], env=env, capture_output=True, text=True, timeout=60, **kwargs)
 
 
@@ -91,7 +91,7 @@ def installed_command_ignores_planted_code(tmp_path):
         tmp_path, "options", cwd=planted, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(planted)}
     )
     assert result.returncode == 0 and not marker.exists()
-    assert Path("/usr/sbin/netguard").read_text().startswith("#!/usr/bin/python3 -I\n")
+    assert Path("/usr/sbin/netguard").read_text().startswith("#!/usr/bin/python3 -IS\n")
 
 
 if INSTALLED:  # the installed /usr/sbin/netguard exists only there (autopkgtest, CI's package stage)
@@ -194,7 +194,7 @@ def test_ctrl_c_in_netguard_wait_exits_130_quietly(tmp_path):
     command = ["/usr/sbin/netguard"] if INSTALLED else [sys.executable, "-m", "netguard"]
     process = subprocess.Popen(
         [*command, "wait", "--timeout", "30", "2001:db8::dead"],
-        env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
+        env={**os.environ, "PYTHONPATH": IMPORT_PATH},
         stderr=subprocess.PIPE,
         text=True,
     )

@@ -19,7 +19,7 @@ from netguard.context import context_from_env as _from_env
 from netguard.context import iface_refusal
 from netguard.errors import NetguardError
 from netguard.safefile import UnsafeFile, own_directory
-from tests.sandbox import CHECKOUT, SHIM, private_run
+from tests.sandbox import IMPORT_PATH, SHIM, private_run
 from tests.unit.test_cache import run_import
 
 
@@ -113,7 +113,7 @@ def test_the_hook_given_a_climbing_iface_writes_nothing_outside_state_dir(tmp_pa
     config.write_text(f"State-Dir: {state}\n")
     env = {
         "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": str(CHECKOUT),
+        "PYTHONPATH": IMPORT_PATH,
         "IFACE": "../../escaped",
         "ADDRFAM": "inet6",
         "PHASE": "pre-up",
@@ -240,7 +240,7 @@ def test_check_given_a_fifo_or_a_fifo_in_a_source_directory_never_blocks(tmp_pat
     for target in (fifo, main):
         done = subprocess.run(
             [sys.executable, "-m", "netguard", "--config", str(config), "check", "-i", str(target)],
-            env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
+            env={**os.environ, "PYTHONPATH": IMPORT_PATH},
             capture_output=True,
             text=True,
             timeout=10,

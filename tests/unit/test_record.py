@@ -8,6 +8,7 @@ import typing
 import pytest
 
 from netguard import record
+from tests.sandbox import IMPORT_PATH
 
 
 def declare(base):
@@ -63,10 +64,9 @@ def test_a_hook_run_imports_neither_typing_nor_contextlib():
         "netguard.wants, netguard.prefixes.cache, netguard.prefixes.safety, netguard.sentinel, netguard.watch; "
         f"print(' '.join(m for m in {slow!r} if m in sys.modules))"
     )
-    from tests.sandbox import CHECKOUT
 
     loaded = subprocess.run(
-        ["/usr/bin/python3", "-I", "-S", "-c", code, str(CHECKOUT)],
+        ["/usr/bin/python3", "-I", "-S", "-c", code, IMPORT_PATH],
         capture_output=True,
         text=True,
         check=True,

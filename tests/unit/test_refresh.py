@@ -21,7 +21,7 @@ from netguard.prefixes.cache import read_entry
 from netguard.prefixes.prefix import format_prefix
 from netguard.prefixes.sources import parse_ripestat
 from tests.fakes import RECORDED, IrrServer, RipestatServer, ripestat_answer
-from tests.sandbox import CHECKOUT
+from tests.sandbox import IMPORT_PATH
 
 AS64500 = ["2001:db8:100::/40", "2001:db8:200::/48", "192.0.2.0/24", "198.51.100.0/24"]
 TRANSITING = ["2001:db8:7700::/40", "203.0.113.0/24"]
@@ -55,7 +55,7 @@ def configure(tmp_path, ripestat, irr=None, sources="ripestat", extra="") -> str
 def refresh(config: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "netguard", "--config", config, "refresh", "--no-apply", *args],
-        env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
+        env={**os.environ, "PYTHONPATH": IMPORT_PATH},
         capture_output=True,
         text=True,
         timeout=60,
