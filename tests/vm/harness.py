@@ -118,6 +118,26 @@ class Guest:
         return result
 
 
+def guest_of(name: str, work: Path) -> Guest:
+    """The named root (NETGUARD_VM_ROOTS) with this checkout's .deb (NETGUARD_DEB), after
+    checking that both, QEMU and mkfs.ext4 are there (a missing one fails in CI)."""
+    from tests.conftest import require
+
+    root = release_roots().get(name)
+    deb = Path(os.environ.get("NETGUARD_DEB", "/nonexistent"))
+    if root is None or not (root / ".netguard-vm-root").exists():
+        require(f"no VM root {name} (NETGUARD_VM_ROOTS; make check makes it with tests/vm/make-root)")
+    if not deb.is_file():
+        require("NETGUARD_DEB names no .deb of this checkout (make check builds it)")
+    for tool in ("qemu-system-x86_64", "mkfs.ext4"):
+        if not any(
+            Path(d, tool).exists() for d in [*os.environ.get("PATH", "").split(":"), "/sbin", "/usr/sbin"]
+        ):
+            require(f"{tool} is not installed (packages qemu-system-x86, e2fsprogs)")
+    assert root is not None
+    return Guest(root, deb, work)
+
+
 def release_roots() -> dict[str, Path]:
     """NETGUARD_VM_ROOTS="bookworm=/path,trixie=/path" (make check sets it)."""
     roots = {}

@@ -16,15 +16,11 @@ the service its addresses).
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import require
-from tests.vm.harness import Guest, release_roots
+from tests.vm.harness import Guest, guest_of
 
-ROOTS = release_roots()
 RELEASES = ("bookworm", "trixie")
 EADDRNOTAVAIL = 99
 
@@ -62,18 +58,7 @@ SLAAC_CASE = {"iface": "ens3", "addresses": [], "global_prefix": "2001:db8:7::/6
 @pytest.fixture(scope="module", params=RELEASES)
 def guest(request, tmp_path_factory) -> Guest:
     release = request.param
-    root = ROOTS.get(release)
-    deb = Path(os.environ.get("NETGUARD_DEB", "/nonexistent"))
-    if root is None or not (root / ".netguard-vm-root").exists():
-        require(f"no VM root for {release} (NETGUARD_VM_ROOTS; make check makes it with tests/vm/make-root)")
-    if not deb.is_file():
-        require("NETGUARD_DEB names no .deb of this checkout (make check builds it)")
-    for tool in ("qemu-system-x86_64", "mkfs.ext4"):
-        if not any(
-            Path(d, tool).exists() for d in [*os.environ.get("PATH", "").split(":"), "/sbin", "/usr/sbin"]
-        ):
-            require(f"{tool} is not installed (packages qemu-system-x86, e2fsprogs)")
-    made = Guest(root, deb, tmp_path_factory.mktemp(f"vm-{release}"))
+    made = guest_of(release, tmp_path_factory.mktemp(f"vm-{release}"))
     made.release = release  # type: ignore[attr-defined]
     return made
 

@@ -23,16 +23,12 @@ addresses. Each test below reads its part of the one boot.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import require
 from tests.sandbox import run
-from tests.vm.harness import Guest, release_roots
+from tests.vm.harness import Guest, guest_of
 
-ROOTS = release_roots()
 RELEASES = ("bookworm", "trixie")
 
 TOPOLOGY = """\
@@ -226,13 +222,7 @@ CASE = {
 def prepared(release: str, tmp_path_factory) -> Guest:
     """The release's root with the .deb, the after-boot stanzas, AS64500's cache entry and
     nginx's site."""
-    root = ROOTS.get(release)
-    deb = Path(os.environ.get("NETGUARD_DEB", "/nonexistent"))
-    if root is None or not (root / ".netguard-vm-root").exists():
-        require(f"no VM root for {release} (NETGUARD_VM_ROOTS; make check makes it with tests/vm/make-root)")
-    if not deb.is_file():
-        require("NETGUARD_DEB names no .deb of this checkout (make check builds it)")
-    guest = Guest(root, deb, tmp_path_factory.mktemp(f"vm-topo-{release}"))
+    guest = guest_of(release, tmp_path_factory.mktemp(f"vm-topo-{release}"))
     guest.write("etc/netguard-vmtest/aliases", ALIASES)
     guest.write("etc/netguard-vmtest/after-boot", AFTER_BOOT)
     conf = (guest.tree / "etc/netguard/netguard.conf").read_text()
