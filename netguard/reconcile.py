@@ -100,13 +100,6 @@ def sync(
     return added, deleted, missing
 
 
-def _union(wanted: dict[wants.Key, wants.Wants], family: str, table: int | None = None) -> set[Prefix]:
-    """Every route of one family the interfaces want (in one table, or in all)."""
-    return set().union(
-        *[w.prefixes for (_i, f), w in wanted.items() if f == family and table in (None, w.record.table)]
-    )
-
-
 def _tables(family: str, *states: dict[wants.Key, wants.Wants]) -> list[int]:
     """The tables some interface's routes of the family are (or are to be) in; main always."""
     return sorted(
@@ -163,19 +156,20 @@ def transaction(
                 else:
                     proposed[key] = value
             tables = _tables(family, current, proposed)
-            believed = {t: _union(current, family, t) for t in tables}  # what the last transaction left
+            believed = {t: wants.union(current, family, t) for t in tables}  # what the last transaction left
             want = {
                 t: _screened(
-                    _union(proposed, family, t) if mine else believed[t], fresh, protected, config, iface
+                    wants.union(proposed, family, t) if mine else believed[t], fresh, protected, config, iface
                 )
                 for t in tables
             }
-            if len(set().union(*want.values())) > config.reject_max_routes:
+            # distinct routes in all tables: no copy of a 300k-route set when they are in one
+            distinct = len(want[tables[0]]) if len(tables) == 1 else len(set().union(*want.values()))
+            if distinct > config.reject_max_routes:
                 log.warn(
                     iface,
                     reject.OPTION,
-                    f"{family}: {len(set().union(*want.values()))} distinct reject routes in all would "
-                    f"exceed Reject-Max-Routes "
+                    f"{family}: {distinct} distinct reject routes in all would exceed Reject-Max-Routes "
                     f"{config.reject_max_routes}; this change refused, other interfaces unchanged; "
                     "raise it in /etc/netguard/netguard.conf",
                 )
@@ -218,7 +212,7 @@ def route_counts(
     operations run only for a table where some route is not in (failed, or screened out of
     the union): the common case costs a sum."""
     short = {
-        table: bool(failed.get(table)) or len(routes) < len(_union(proposed, family, table))
+        table: bool(failed.get(table)) or len(routes) < len(wants.union(proposed, family, table))
         for table, routes in want.items()
     }  # once per table, not per interface
     counts = {}

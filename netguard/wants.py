@@ -74,6 +74,13 @@ class Wants(NamedTuple):
     inputs: str = ""  # what the plan was made from (reconcile.inputs): the same again, no re-plan
 
 
+def union(wanted: dict[Key, Wants], family: str, table: int | None = None) -> set[Prefix]:
+    """Every route of one family the interfaces want (in one table, or in all)."""
+    return set().union(
+        *[w.prefixes for (_i, f), w in wanted.items() if f == family and table in (None, w.record.table)]
+    )
+
+
 def directory(state_dir: str) -> str:
     return os.path.join(state_dir, "reject")
 

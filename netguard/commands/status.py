@@ -189,12 +189,7 @@ def build(
     for family in reject.FAMILIES:
         extra = []
         for table in tables:
-            union = {
-                p
-                for (_i, f), w in current.items()
-                if f == family and w.record.table == table
-                for p in w.prefixes
-            }
+            union = wants.union(current, family, table)
             where = "" if table == wants.MAIN_TABLE else f" table {table}"
             extra += [format_prefix(p) + where for p in sorted(in_table[(family, table)] - union)]
         report["routes"][family] = {
