@@ -313,7 +313,7 @@ def error_code(payload: memoryview) -> int:
 
 
 _ATTR_HEADER = _RTATTR.unpack_from
-_MAIN_TABLE = _RTATTR.pack(_RTATTR.size + 4, RTA_TABLE) + struct.pack("=I", RT_TABLE_MAIN)
+_MAIN_TABLE = table_attribute(RT_TABLE_MAIN)  # the common case, encoded once
 _DST_HEADERS = {width: _RTATTR.pack(_RTATTR.size + width, RTA_DST) for width in (4, 16)}
 _U32 = struct.Struct("=I").unpack_from
 
